@@ -1,0 +1,245 @@
+/**
+ * Every setting comes from the environment, is validated once at start-up and is typed from then on.
+ * A bad or missing value stops the process with a message that names the variable (ConfigError).
+ * The table in README.md ("Configuration") documents each variable; keep the two in step.
+ */
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const KNOWN_SERVICES = [
+  'api',
+  'auth',
+  'license',
+  'device',
+  'version',
+  'customer',
+  'resource',
+  'lead',
+  'monitoring',
+  'webhook',
+] as const;
+export type ServiceName = (typeof KNOWN_SERVICES)[number];
+
+/** The reference's test credentials: seeded outside production, refused in production. */
+export const TEST_CREDENTIALS = {
+  licenseKey: 'TEST-TEST-TEST-TEST',
+  apiKey: 'test_api_key_123',
+  jwtSecret: 'test_jwt_secret',
+  adminUsername: 'admin',
+  adminPassword: 'admin_test_password',
+} as const;
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  isProduction: boolean;
+  port: number;
+  host: string;
+  mongoUrl: string;
+  /** True when MONGO_URL was not given: the start and test scripts then run the embedded server. */
+  mongoUrlIsDefault: boolean;
+  redisUrl: string;
+  /** null means the in-process transporter (one process runs every service). */
+  transporter: string | null;
+  services: ServiceName[];
+  nodeId: string | null;
+  namespace: string;
+  jwtSecret: string;
+  logLevel: LogLevel;
+  /** Port of a standalone Prometheus endpoint for nodes without the gateway; null: none. */
+  metricsPort: number | null;
+  requestTimeoutMs: number;
+  maxBodyBytes: number;
+  rateLimit: {
+    publicPerMinute: number;
+    adminPerMinute: number;
+    heartbeatPerMinute: number;
+    /** How often each gateway adds its local counts to the shared Redis counters. */
+    syncIntervalMs: number;
+  };
+  heartbeat: {
+    /** A device silent for longer than this counts as inactive and its session ends. */
+    timeoutSeconds: number;
+  };
+  admin: {
+    username: string;
+    password: string;
+    tokenTtlSeconds: number;
+    analyticsTokenTtlSeconds: number;
+  };
+  /** Trust X-Forwarded-For for the client IP (only behind a proxy that sets it). */
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = read(env, name) ?? fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${value}")`);
+  }
+  return value as T;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number (got "${raw}")`);
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+  }
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+function url(env: Env, name: string, fallback: string | undefined, protocols: readonly string[]): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL such as ${protocols[0]}//host:port (got an unparsable value)`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')} (got "${parsed.protocol}")`);
+  }
+  return raw;
+}
+
+/** Redis URLs may be given as host:port, as the issue's default shows. */
+function redisUrl(env: Env): string {
+  const raw = read(env, 'REDIS_URL');
+  if (raw !== undefined && /^[\w.-]+:\d+$/.test(raw)) return `redis://${raw}`;
+  return url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']) as string;
+}
+
+function services(env: Env): ServiceName[] {
+  const raw = read(env, 'SERVICES');
+  if (raw === undefined || raw === '*' || raw === 'all') return [...KNOWN_SERVICES];
+  const names = raw.split(',').map(s => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new ConfigError('SERVICES', 'must list at least one service');
+  for (const name of names) {
+    if (!(KNOWN_SERVICES as readonly string[]).includes(name)) {
+      throw new ConfigError('SERVICES', `names an unknown service "${name}" (known: ${KNOWN_SERVICES.join(', ')})`);
+    }
+  }
+  return [...new Set(names)] as ServiceName[];
+}
+
+export const DEFAULT_MONGO_URL = 'mongodb://127.0.0.1:27017/license_server';
+const DEV_JWT_SECRET = TEST_CREDENTIALS.jwtSecret;
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
+  const isProduction = nodeEnv === 'production';
+
+  const mongoRaw = url(env, 'MONGO_URL', undefined, ['mongodb:', 'mongodb+srv:']);
+  if (isProduction && mongoRaw === undefined) {
+    throw new ConfigError('MONGO_URL', 'is required when NODE_ENV=production');
+  }
+
+  const transporterRaw = read(env, 'TRANSPORTER');
+  const transporter =
+    transporterRaw === undefined || transporterRaw === 'none'
+      ? null
+      : (url(env, 'TRANSPORTER', undefined, ['nats:', 'tls:']) as string);
+
+  const jwtSecret = read(env, 'JWT_SECRET') ?? (isProduction ? undefined : DEV_JWT_SECRET);
+  if (jwtSecret === undefined) throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
+  if (isProduction && jwtSecret === TEST_CREDENTIALS.jwtSecret) {
+    throw new ConfigError('JWT_SECRET', 'must not be the reference test secret in production');
+  }
+  if (isProduction && jwtSecret.length < 32) {
+    throw new ConfigError('JWT_SECRET', 'must be at least 32 characters in production');
+  }
+
+  const adminUsername = read(env, 'ADMIN_USERNAME') ?? (isProduction ? undefined : TEST_CREDENTIALS.adminUsername);
+  const adminPassword = read(env, 'ADMIN_PASSWORD') ?? (isProduction ? undefined : TEST_CREDENTIALS.adminPassword);
+  if (adminUsername === undefined) throw new ConfigError('ADMIN_USERNAME', 'is required when NODE_ENV=production');
+  if (adminPassword === undefined) throw new ConfigError('ADMIN_PASSWORD', 'is required when NODE_ENV=production');
+  if (isProduction && adminPassword === TEST_CREDENTIALS.adminPassword) {
+    throw new ConfigError('ADMIN_PASSWORD', 'must not be the development default in production');
+  }
+  if (isProduction && adminPassword.length < 12) {
+    throw new ConfigError('ADMIN_PASSWORD', 'must be at least 12 characters in production');
+  }
+
+  const metricsPort = integer(env, 'METRICS_PORT', 0, 0, 65535);
+
+  return {
+    nodeEnv,
+    isProduction,
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: read(env, 'HOST') ?? '0.0.0.0',
+    mongoUrl: mongoRaw ?? DEFAULT_MONGO_URL,
+    mongoUrlIsDefault: mongoRaw === undefined,
+    redisUrl: redisUrl(env),
+    transporter,
+    services: services(env),
+    nodeId: read(env, 'NODE_ID') ?? null,
+    namespace: read(env, 'NAMESPACE') ?? '',
+    jwtSecret,
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'warn' : 'info'),
+    metricsPort: metricsPort === 0 ? null : metricsPort,
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 10_000, 100, 300_000),
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
+    rateLimit: {
+      publicPerMinute: integer(env, 'RATE_LIMIT_PUBLIC_PER_MINUTE', 100, 1, 1_000_000_000),
+      adminPerMinute: integer(env, 'RATE_LIMIT_ADMIN_PER_MINUTE', 1000, 1, 1_000_000_000),
+      heartbeatPerMinute: integer(env, 'RATE_LIMIT_HEARTBEAT_PER_MINUTE', 1, 1, 1_000_000),
+      syncIntervalMs: integer(env, 'RATE_LIMIT_SYNC_MS', 100, 10, 10_000),
+    },
+    heartbeat: {
+      timeoutSeconds: integer(env, 'HEARTBEAT_TIMEOUT_SECONDS', 180, 10, 86_400),
+    },
+    admin: {
+      username: adminUsername,
+      password: adminPassword,
+      tokenTtlSeconds: integer(env, 'ADMIN_TOKEN_TTL_SECONDS', 8 * 3600, 60, 30 * 86_400),
+      analyticsTokenTtlSeconds: integer(env, 'ANALYTICS_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
+    },
+    trustProxy: boolean(env, 'TRUST_PROXY', false),
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, loaded on first use. Read it when needed, not at import time. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** Reloads from process.env plus overrides (tests start systems with lowered limits this way). */
+export function reloadConfig(overrides: Env = {}): Config {
+  cached = loadConfig({ ...process.env, ...overrides });
+  return cached;
+}

@@ -1,0 +1,69 @@
+/**
+ * The one error hierarchy. Each error carries a stable SCREAMING_SNAKE code (Moleculer's `type`), an
+ * HTTP status (Moleculer's `code`) and small `data` (the reference's `details`). They cross NATS as
+ * plain fields, so the gateway maps them by those fields (lib/http-errors.ts), never by class.
+ */
+import { Errors } from 'moleculer';
+
+export type ErrorDetails = Record<string, unknown>;
+
+export class AppError extends Errors.MoleculerClientError {
+  constructor(status: number, code: string, message: string, details?: ErrorDetails) {
+    super(message, status, code, details);
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, details?: ErrorDetails, code = 'VALIDATION_ERROR') {
+    super(400, code, message, details);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'Authentication required', code = 'UNAUTHORIZED', details?: ErrorDetails) {
+    super(401, code, message, details);
+  }
+}
+
+/** The reference's API-key 401, whose body has its own documented shape. */
+export class InvalidApiKeyError extends AppError {
+  constructor() {
+    super(401, 'INVALID_API_KEY', 'Invalid or missing API key');
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'Insufficient permissions', code = 'FORBIDDEN', details?: ErrorDetails) {
+    super(403, code, message, details);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string, code = 'NOT_FOUND', details?: ErrorDetails) {
+    super(404, code, message, details);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, code = 'CONFLICT', details?: ErrorDetails) {
+    super(409, code, message, details);
+  }
+}
+
+export class RateLimitError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests, retry later', { retry_after: retryAfterSeconds });
+  }
+}
+
+/** A dependency (database, Redis) is unreachable: retryable, and reported without internals. */
+export class ServiceUnavailableError extends Errors.MoleculerRetryableError {
+  constructor(message = 'Service temporarily unavailable', details?: ErrorDetails) {
+    super(message, 503, 'SERVICE_UNAVAILABLE', details);
+  }
+}
+
+/** MongoDB duplicate-key error (E11000), as raised by the driver. */
+export function isDuplicateKeyError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}

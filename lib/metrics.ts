@@ -1,0 +1,37 @@
+/**
+ * Prometheus output of Moleculer's built-in metrics. Moleculer's reporter always opens its own HTTP
+ * port; this one does so only when METRICS_PORT is set (service-only nodes), and otherwise just renders
+ * the text that the gateway serves at GET /metrics on its own port.
+ */
+import { MetricReporters, type ServiceBroker } from 'moleculer';
+
+const PrometheusBase = (MetricReporters as unknown as { Prometheus: new (opts: object) => object }).Prometheus;
+const BaseReporter = (MetricReporters as unknown as { Base: { prototype: { init(registry: unknown): void } } }).Base;
+
+interface PrometheusLike {
+  opts: { port: number | false; defaultLabels: unknown };
+  defaultLabels: unknown;
+  generatePrometheusResponse(): string;
+}
+
+export class ScrapeReporter extends (PrometheusBase as new (opts: object) => PrometheusLike & { init(r: unknown): void; stop(): Promise<void> }) {
+  override init(registry: unknown): void {
+    if (this.opts.port !== false) {
+      super.init(registry);
+      return;
+    }
+    BaseReporter.prototype.init.call(this, registry);
+    const labels = this.opts.defaultLabels;
+    this.defaultLabels = typeof labels === 'function' ? (labels as (r: unknown) => unknown).call(this, registry) : labels;
+  }
+
+  override stop(): Promise<void> {
+    return this.opts.port === false ? Promise.resolve() : super.stop();
+  }
+}
+
+export function renderMetrics(broker: ServiceBroker): string {
+  const reporters = (broker.metrics as unknown as { reporter?: unknown[] }).reporter ?? [];
+  const reporter = reporters.find(r => r instanceof ScrapeReporter) as ScrapeReporter | undefined;
+  return reporter ? reporter.generatePrometheusResponse() : '';
+}

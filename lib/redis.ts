@@ -1,0 +1,49 @@
+/**
+ * One ioredis connection per process, shared by the services that run in it (gateway rate limits,
+ * sessions, heartbeats). While Redis is away a command is retried once and then fails, so a request
+ * gets a clear 503 instead of hanging, and /health reports the outage.
+ */
+import { Redis } from 'ioredis';
+import { config } from '../config/index.ts';
+
+let client: Redis | undefined;
+let users = 0;
+
+export function acquireRedis(): Redis {
+  users += 1;
+  client ??= new Redis(config().redisUrl, {
+    lazyConnect: false,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    retryStrategy: attempt => Math.min(attempt * 200, 2000),
+  });
+  // ioredis emits 'error' on every failed reconnect; without a listener Node would crash the process.
+  if (client.listenerCount('error') === 0) client.on('error', () => undefined);
+  return client;
+}
+
+export async function releaseRedis(): Promise<void> {
+  users = Math.max(0, users - 1);
+  if (users === 0 && client) {
+    const closing = client;
+    client = undefined;
+    await closing.quit().catch(() => closing.disconnect());
+  }
+}
+
+/** PING with a deadline; false when Redis is unreachable. */
+export async function pingRedis(redis: Redis, timeoutMs = 1000): Promise<boolean> {
+  if (redis.status !== 'ready') return false;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+    });
+    return (await Promise.race([redis.ping(), timeout])) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Database access for a service: connects the process's shared mongoose connection before the service
+ * starts, makes sure the indexes of the models it owns exist (they carry the invariants), and adds a
+ * `health` action the gateway asks for /health.
+ */
+import type { Model } from 'mongoose';
+import type { ServiceSchema } from 'moleculer';
+import { acquireDatabase, pingDatabase, releaseDatabase } from '../lib/database.ts';
+
+export function dbMixin(models: Model<never>[] | Model<any>[]): Partial<ServiceSchema> {
+  return {
+    actions: {
+      health: {
+        visibility: 'public',
+        async handler() {
+          return { database: (await pingDatabase()) ? 'up' : 'down' };
+        },
+      },
+    },
+    async started() {
+      await acquireDatabase();
+      // createIndexes, not syncIndexes: never drop an index another version of the code still needs.
+      await Promise.all((models as Model<any>[]).map(model => model.createIndexes()));
+    },
+    async stopped() {
+      await releaseDatabase();
+    },
+  };
+}

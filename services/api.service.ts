@@ -1,0 +1,359 @@
+/**
+ * The HTTP gateway (moleculer-web). It maps the routes of lib/routes.ts onto actions and does, once
+ * per request and in this order: shared rate limit, authentication, params from path + (query | body),
+ * per-activation limit. Errors become HTTP answers in lib/http-errors.ts only.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import ApiGateway from 'moleculer-web';
+import type { Context, Service, ServiceSchema } from 'moleculer';
+import type { Redis } from 'ioredis';
+import { config, TEST_CREDENTIALS } from '../config/index.ts';
+import { ROUTES, routeKey, type RouteSpec } from '../lib/routes.ts';
+import { toHttpError } from '../lib/http-errors.ts';
+import { InvalidApiKeyError, RateLimitError, UnauthorizedError, ValidationError, AppError } from '../lib/errors.ts';
+import { acquireRedis, pingRedis, releaseRedis } from '../lib/redis.ts';
+import { ExactLimiter, SyncedWindowLimiter, type LimitDecision } from '../lib/rate-limiter.ts';
+import { digestsEqual, hashApiKey } from '../lib/api-keys.ts';
+import { renderMetrics } from '../lib/metrics.ts';
+import { buildOpenApi } from '../lib/openapi.ts';
+import { isJsonSchema, type JsonSchema } from '../lib/validation.ts';
+import { coerceFromStrings } from '../lib/coerce.ts';
+
+interface GatewayRequest extends IncomingMessage {
+  $params: { body?: unknown; query?: Record<string, unknown>; params?: Record<string, string> } & Record<string, unknown>;
+  $action?: { params?: unknown };
+  $route?: unknown;
+  $startTime?: [number, number];
+  $spec?: RouteSpec;
+  body?: unknown;
+}
+
+interface Alias {
+  method: string;
+  fullPath: string;
+}
+
+interface HealthReport {
+  healthy: boolean;
+  checks: { database: 'up' | 'down'; redis: 'up' | 'down'; broker: 'up' | 'down' };
+}
+
+interface GatewayThis extends Service {
+  redis: Redis;
+  specs: Map<string, RouteSpec>;
+  publicLimiter: SyncedWindowLimiter;
+  adminLimiter: SyncedWindowLimiter;
+  heartbeatLimiter: ExactLimiter;
+  apiKeyDigest: Buffer | null;
+  apiKeyLoading: Promise<void> | null;
+  apiKeyTimer: NodeJS.Timeout | undefined;
+  healthCache: { at: number; report: Promise<HealthReport> } | null;
+  testKeyDigest: Buffer;
+  loadApiKey(): Promise<void>;
+  checkApiKey(header: unknown): Promise<void>;
+  clientIp(req: IncomingMessage): string;
+  applyLimit(res: ServerResponse, decision: LimitDecision): void;
+  buildParams(req: GatewayRequest, spec: RouteSpec): Record<string, unknown>;
+  dependencyHealth(): Promise<HealthReport>;
+  recordRequest(req: GatewayRequest, res: ServerResponse, status: number): void;
+}
+
+const METHODS_WITH_QUERY = new Set(['GET', 'DELETE']);
+
+function aliasesFor(routes: RouteSpec[]): Record<string, string> {
+  return Object.fromEntries(routes.map(r => [`${r.method} ${r.path}`, r.action]));
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function elapsedSeconds(start: [number, number] | undefined): number {
+  if (!start) return 0;
+  const [s, ns] = process.hrtime(start);
+  return s + ns / 1e9;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- moleculer-web's settings are untyped
+const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, GatewayThis> & {
+  merged(schema: ServiceSchema): void;
+} = {
+  name: 'api',
+  mixins: [ApiGateway as unknown as Partial<ServiceSchema>],
+
+  settings: {
+    // port, ip and the body limit are filled from config() in merged(), per service instance.
+    // Explicit aliases only: nothing reachable that the route table does not name.
+    routes: [
+      {
+        path: '',
+        aliases: aliasesFor(ROUTES),
+        mappingPolicy: 'restrict',
+        autoAliases: false,
+        mergeParams: false,
+        authentication: false,
+        authorization: false,
+        bodyParsers: { json: { strict: true, limit: 65536 }, urlencoded: false },
+        logging: false,
+        async onBeforeCall(this: GatewayThis, ctx: Context, _route: unknown, req: GatewayRequest, res: ServerResponse, alias: Alias) {
+          const spec = this.specs.get(routeKey(alias.method, alias.fullPath));
+          if (!spec) throw new AppError(404, 'ROUTE_NOT_FOUND', 'No such route');
+          req.$spec = spec;
+          if (spec.limit !== 'none') {
+            const limiter = spec.limit === 'admin' ? this.adminLimiter : this.publicLimiter;
+            const who = spec.limit === 'admin' ? String(req.headers.authorization ?? '') : this.clientIp(req);
+            this.applyLimit(res, limiter.hit(spec.limit === 'admin' ? createHash('sha1').update(who).digest('hex') : who));
+          }
+          if (spec.auth === 'apiKey') {
+            await this.checkApiKey(req.headers['x-api-key']);
+            (ctx.meta as Record<string, unknown>).principal = { kind: 'client' };
+          } else if (spec.auth !== 'none') {
+            // Admin authentication arrives with the admin API; until then such routes are closed.
+            throw new UnauthorizedError('Missing or invalid bearer token');
+          }
+          const params = this.buildParams(req, spec);
+          if (spec.perActivation) {
+            const activation =
+              typeof params.activation_id === 'number' || typeof params.activation_id === 'string'
+                ? `a:${params.activation_id}`
+                : `h:${String(params.license_key)}:${String(params.hardware_hash)}`;
+            this.applyLimit(res, await this.heartbeatLimiter.hit(createHash('sha1').update(activation).digest('hex')));
+          }
+          req.$params = params as GatewayRequest['$params'];
+        },
+        onAfterCall(this: GatewayThis, ctx: Context, _route: unknown, req: GatewayRequest, res: ServerResponse, data: unknown) {
+          const status = (ctx.meta as { $statusCode?: number }).$statusCode ?? req.$spec?.status ?? 200;
+          (ctx.meta as { $statusCode?: number }).$statusCode = status;
+          this.recordRequest(req, res, status);
+          return data;
+        },
+      },
+    ],
+    onError(this: GatewayThis, req: GatewayRequest, res: ServerResponse, err: unknown) {
+      const answer = toHttpError(err);
+      if (answer.status >= 500) {
+        const e = err as { name?: string; message?: string; stack?: string };
+        this.logger.error('Request failed', { method: req.method, url: req.url, error: e?.name, message: e?.message });
+      }
+      this.recordRequest(req, res, answer.status);
+      if (res.headersSent) return;
+      res.statusCode = answer.status;
+      for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify(answer.body));
+    },
+  },
+
+  merged(schema: ServiceSchema) {
+    const cfg = config();
+    const settings = schema.settings as { port: number; ip: string; routes: Array<{ bodyParsers: { json: { limit: number } } }> };
+    settings.port = cfg.port;
+    settings.ip = cfg.host;
+    for (const route of settings.routes) route.bodyParsers.json.limit = cfg.maxBodyBytes;
+  },
+
+  actions: {
+    root() {
+      return { status: 'ok', service: 'V2 License Server', timestamp: new Date().toISOString() };
+    },
+
+    async health(this: GatewayThis, ctx: Context) {
+      const report = await this.dependencyHealth();
+      if (!report.healthy) (ctx.meta as { $statusCode?: number }).$statusCode = 503;
+      return { status: report.healthy ? 'healthy' : 'unhealthy', timestamp: new Date().toISOString(), checks: report.checks };
+    },
+
+    live() {
+      return { status: 'alive', timestamp: new Date().toISOString() };
+    },
+
+    async ready(this: GatewayThis, ctx: Context) {
+      const report = await this.dependencyHealth();
+      if (!report.healthy) (ctx.meta as { $statusCode?: number }).$statusCode = 503;
+      return { status: report.healthy ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), checks: report.checks };
+    },
+
+    metrics(this: GatewayThis, ctx: Context) {
+      (ctx.meta as { $responseType?: string }).$responseType = 'text/plain; version=0.0.4; charset=utf-8';
+      return renderMetrics(this.broker);
+    },
+
+    openapi(this: GatewayThis) {
+      const schemas = new Map<string, JsonSchema>();
+      for (const item of this.broker.registry.getActionList({ skipInternal: true, withEndpoints: false }) as Array<{
+        name: string;
+        action?: { params?: unknown };
+      }>) {
+        if (isJsonSchema(item.action?.params)) schemas.set(item.name, item.action.params);
+      }
+      return buildOpenApi(ROUTES, action => schemas.get(action), process.env.npm_package_version ?? '0.1.0');
+    },
+  },
+
+  events: {
+    // Facts from the auth service: the system key changed, so every gateway drops the old one now.
+    'apikey.rotated'(this: GatewayThis) {
+      this.apiKeyDigest = null;
+      void this.loadApiKey().catch(err => this.logger.warn('Could not reload the API key', { message: (err as Error).message }));
+    },
+  },
+
+  methods: {
+    async loadApiKey(this: GatewayThis) {
+      this.apiKeyLoading ??= (async () => {
+        try {
+          const active = (await this.broker.call('auth.activeApiKeyDigest')) as { digest: string } | null;
+          this.apiKeyDigest = active ? Buffer.from(active.digest, 'hex') : Buffer.alloc(0);
+        } finally {
+          this.apiKeyLoading = null;
+        }
+      })();
+      return this.apiKeyLoading;
+    },
+
+    async checkApiKey(this: GatewayThis, header: unknown) {
+      if (typeof header !== 'string' || header.length === 0 || header.length > 256) throw new InvalidApiKeyError();
+      if (!this.apiKeyDigest) await this.loadApiKey();
+      const digest = hashApiKey(header);
+      // The reference's test key never opens a production gateway, whatever the database holds.
+      if (config().isProduction && digestsEqual(digest, this.testKeyDigest)) throw new InvalidApiKeyError();
+      if (!this.apiKeyDigest || !digestsEqual(digest, this.apiKeyDigest)) throw new InvalidApiKeyError();
+    },
+
+    clientIp(req: IncomingMessage): string {
+      if (config().trustProxy) {
+        const forwarded = req.headers['x-forwarded-for'];
+        const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+        if (first) return first;
+      }
+      return req.socket.remoteAddress ?? 'unknown';
+    },
+
+    applyLimit(res: ServerResponse, decision: LimitDecision) {
+      res.setHeader('X-RateLimit-Limit', decision.limit);
+      res.setHeader('X-RateLimit-Remaining', decision.remaining);
+      res.setHeader('X-RateLimit-Reset', decision.resetSeconds);
+      if (!decision.allowed) throw new RateLimitError(decision.resetSeconds);
+    },
+
+    buildParams(req: GatewayRequest, spec: RouteSpec): Record<string, unknown> {
+      const raw = req.$params;
+      let source: unknown;
+      if (METHODS_WITH_QUERY.has(spec.method)) {
+        source = raw.query ?? {};
+      } else {
+        source = raw.body ?? {};
+        const type = String(req.headers['content-type'] ?? '');
+        const length = Number(req.headers['content-length'] ?? 0);
+        if (length > 0 && !/^application\/(.+\+)?json/i.test(type)) {
+          throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json');
+        }
+      }
+      if (!isPlainObject(source)) {
+        throw new ValidationError('The request body must be a JSON object', { field: '', reason: 'type_invalid' });
+      }
+      const fromStrings: Record<string, unknown> = METHODS_WITH_QUERY.has(spec.method) ? { ...source } : {};
+      for (const [name, value] of Object.entries(raw.params ?? {})) fromStrings[name] = value;
+      const schema = req.$action?.params;
+      const typed = isJsonSchema(schema) ? coerceFromStrings(fromStrings, schema) : fromStrings;
+      return METHODS_WITH_QUERY.has(spec.method) ? typed : { ...source, ...typed };
+    },
+
+    async dependencyHealth(this: GatewayThis): Promise<HealthReport> {
+      // Probes and dashboards may poll hard; one real check per second is plenty.
+      const now = Date.now();
+      if (this.healthCache && now - this.healthCache.at < 1000) return this.healthCache.report;
+      const report = (async (): Promise<HealthReport> => {
+        const actions = this.broker.registry.getActionList({ onlyAvailable: true, skipInternal: true, withEndpoints: false }) as Array<{
+          name: string;
+        }>;
+        const names = new Set(actions.map(a => a.name));
+        const dbChecks = [...names].filter(n => n.endsWith('.health') && n !== 'api.health');
+        const [redisUp, dbAnswers] = await Promise.all([
+          pingRedis(this.redis),
+          Promise.all(
+            dbChecks.map(action =>
+              this.broker
+                .call(action, {}, { timeout: 2000, retries: 0 })
+                .then(r => (r as { database?: string }).database === 'up')
+                .catch(() => false),
+            ),
+          ),
+        ]);
+        const transit = (this.broker as unknown as { transit?: { connected: boolean } }).transit;
+        const needed = new Set(ROUTES.map(r => r.action).filter(a => !a.startsWith('api.')));
+        const brokerUp = (!transit || transit.connected) && [...needed].every(a => names.has(a));
+        const databaseUp = dbAnswers.length > 0 && dbAnswers.every(Boolean);
+        const checks = {
+          database: databaseUp ? 'up' : 'down',
+          redis: redisUp ? 'up' : 'down',
+          broker: brokerUp ? 'up' : 'down',
+        } as const;
+        return { healthy: databaseUp && redisUp && brokerUp, checks };
+      })();
+      this.healthCache = { at: now, report };
+      return report;
+    },
+
+    recordRequest(this: GatewayThis, req: GatewayRequest, _res: ServerResponse, status: number) {
+      const route = req.$spec ? req.$spec.path : 'unmatched';
+      const method = req.method ?? 'GET';
+      this.broker.metrics.increment('http_requests_total', { method, route, status });
+      this.broker.metrics.observe('http_request_duration_seconds', elapsedSeconds(req.$startTime), { method, route });
+    },
+
+    send404(this: GatewayThis, req: GatewayRequest, res: ServerResponse) {
+      (this as unknown as { sendError(req: unknown, res: unknown, err: unknown): void }).sendError(
+        req,
+        res,
+        new AppError(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${(req.url ?? '').split('?')[0]}`),
+      );
+    },
+  },
+
+  created(this: GatewayThis) {
+    this.specs = new Map(ROUTES.map(r => [routeKey(r.method, r.path), r]));
+    this.apiKeyDigest = null;
+    this.apiKeyLoading = null;
+    this.healthCache = null;
+    this.testKeyDigest = hashApiKey(TEST_CREDENTIALS.apiKey);
+    this.broker.metrics.register({
+      type: 'counter',
+      name: 'http_requests_total',
+      labelNames: ['method', 'route', 'status'],
+      description: 'HTTP requests by route and status',
+    });
+    this.broker.metrics.register({
+      type: 'histogram',
+      name: 'http_request_duration_seconds',
+      labelNames: ['method', 'route'],
+      unit: 'seconds',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      description: 'HTTP request latency by route',
+    });
+  },
+
+  async started(this: GatewayThis) {
+    const cfg = config();
+    this.redis = acquireRedis();
+    this.publicLimiter = new SyncedWindowLimiter(this.redis, 'public', cfg.rateLimit.publicPerMinute, cfg.rateLimit.syncIntervalMs);
+    this.adminLimiter = new SyncedWindowLimiter(this.redis, 'admin', cfg.rateLimit.adminPerMinute, cfg.rateLimit.syncIntervalMs);
+    this.heartbeatLimiter = new ExactLimiter(this.redis, 'heartbeat', cfg.rateLimit.heartbeatPerMinute);
+    this.publicLimiter.start();
+    this.adminLimiter.start();
+    // A missed rotation event (a NATS reconnect) must not keep an old key alive for long.
+    this.apiKeyTimer = setInterval(() => {
+      void this.loadApiKey().catch(() => undefined);
+    }, 30_000);
+    this.apiKeyTimer.unref();
+  },
+
+  async stopped(this: GatewayThis) {
+    clearInterval(this.apiKeyTimer);
+    await Promise.all([this.publicLimiter?.stop(), this.adminLimiter?.stop()]);
+    await releaseRedis();
+  },
+};
+
+export default ApiService as unknown as ServiceSchema;

@@ -15,7 +15,7 @@ function convert(value: unknown, schema: JsonSchema | undefined): unknown {
   const types = typesOf(schema);
   if (types.includes('string')) return value;
   if ((types.includes('integer') || types.includes('number')) && /^-?\d{1,15}$/.test(value)) return Number(value);
-  if (types.includes('number') && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  if (types.includes('number') && /^-?\d{1,15}\.\d{1,15}$/.test(value)) return Number(value);
   if (types.includes('boolean') && (value === 'true' || value === 'false')) return value === 'true';
   return value;
 }

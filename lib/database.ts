@@ -40,7 +40,7 @@ export async function releaseDatabase(): Promise<void> {
 /** Round trip to the server with a deadline; false when the database cannot answer. */
 export async function pingDatabase(timeoutMs = 1000): Promise<boolean> {
   const db = mongoose.connection.db;
-  if (mongoose.connection.readyState !== 1 || !db) return false;
+  if (mongoose.connection.readyState !== mongoose.ConnectionStates.connected || !db) return false;
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {

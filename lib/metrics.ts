@@ -32,6 +32,6 @@ export class ScrapeReporter extends (PrometheusBase as new (opts: object) => Pro
 
 export function renderMetrics(broker: ServiceBroker): string {
   const reporters = (broker.metrics as unknown as { reporter?: unknown[] }).reporter ?? [];
-  const reporter = reporters.find(r => r instanceof ScrapeReporter) as ScrapeReporter | undefined;
+  const reporter = reporters.find((r): r is ScrapeReporter => r instanceof ScrapeReporter);
   return reporter ? reporter.generatePrometheusResponse() : '';
 }

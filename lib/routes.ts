@@ -8,6 +8,9 @@
  * query are converted to the types the action's schema declares.
  */
 
+import { CLIENT_ROUTES, OPERATION_ROUTES } from './routes/client.routes.ts';
+import { ADMIN_ROUTES } from './routes/admin.routes.ts';
+
 /** none: public; apiKey: X-API-Key (client apps); viewer: any admin token; admin: admin role. */
 export const AUTH_KINDS = ['none', 'apiKey', 'viewer', 'admin'] as const;
 export type AuthKind = (typeof AUTH_KINDS)[number];
@@ -33,32 +36,7 @@ export interface RouteSpec {
   status?: number;
 }
 
-function client(method: HttpMethod, path: string, action: string, summary: string, tag = 'License API'): RouteSpec {
-  return { method, path, action, auth: 'apiKey', limit: 'public', tag, summary };
-}
-
-function operations(path: string, action: string, summary: string): RouteSpec {
-  return { method: 'GET', path, action, auth: 'none', limit: 'none', tag: 'Operations', summary };
-}
-
-export const ROUTES: RouteSpec[] = [
-  operations('/', 'api.root', 'Service status'),
-  operations('/health', 'api.health', 'Health of the service and its dependencies (503 when one is down)'),
-  operations('/health/live', 'api.live', 'Liveness probe: the process answers'),
-  operations('/health/ready', 'api.ready', 'Readiness probe: dependencies reachable (503 otherwise)'),
-  operations('/metrics', 'api.metrics', 'Prometheus metrics (text format 0.0.4)'),
-  operations('/api/docs/openapi.json', 'api.openapi', 'This OpenAPI 3.1 document'),
-
-  // Client licensing API (X-API-Key).
-  client('POST', '/api/license/activate', 'license.activate', 'Activate a license on a machine'),
-  client('POST', '/api/license/verify', 'license.verify', 'Verify a license on this machine'),
-  client('GET', '/api/license/info/:license_key', 'license.info', 'License information and activations'),
-  { ...client('POST', '/api/license/heartbeat', 'device.heartbeat', 'Heartbeat of a running activation'), perActivation: true },
-  client('POST', '/api/version/check', 'version.check', 'Check for an update', 'Version API'),
-  client('GET', '/api/version/latest', 'version.latest', 'Latest release', 'Version API'),
-  client('POST', '/api/v1/activate', 'license.activateLegacy', 'Activate (legacy client route)', 'Legacy client API'),
-  client('POST', '/api/v1/validate', 'license.validateLegacy', 'Validate (legacy client route)', 'Legacy client API'),
-];
+export const ROUTES: RouteSpec[] = [...OPERATION_ROUTES, ...CLIENT_ROUTES, ...ADMIN_ROUTES];
 
 export function routeKey(method: string, fullPath: string): string {
   return `${method.toUpperCase()} ${fullPath}`;

@@ -80,7 +80,7 @@ export function toValidationError(error: ErrorObject): ValidationError {
   if (error.keyword === 'required') field = joinPath(field, String(error.params.missingProperty));
   if (error.keyword === 'additionalProperties') field = joinPath(field, String(error.params.additionalProperty));
   const reason = REASONS[error.keyword] ?? 'invalid';
-  const parent = error.parentSchema as JsonSchema | undefined;
+  const parent = error.parentSchema;
   const propertyCode =
     error.keyword === 'required'
       ? parent?.properties?.[String(error.params.missingProperty)]?.['x-error-code']
@@ -116,12 +116,12 @@ export function assertValid(schema: JsonSchema, value: unknown): void {
 /** Moleculer validator plugged into the broker (moleculer.config.ts). */
 export class AjvValidator extends Validators.Base {
   override compile(schema: Record<string, unknown>) {
-    const validate = compileSchema(schema as JsonSchema);
+    const validate = compileSchema(schema);
     return ((params: unknown) => validate(params) || (validate.errors ?? [])) as never;
   }
 
   override validate(params: Record<string, unknown>, schema: Record<string, unknown>): boolean {
-    assertValid(schema as JsonSchema, params);
+    assertValid(schema, params);
     return true;
   }
 

@@ -11,7 +11,8 @@ import type { Redis } from 'ioredis';
 import { config, TEST_CREDENTIALS } from '../config/index.ts';
 import { ROUTES, routeKey, type RouteSpec } from '../lib/routes.ts';
 import { toHttpError } from '../lib/http-errors.ts';
-import { InvalidApiKeyError, RateLimitError, UnauthorizedError, ValidationError, AppError } from '../lib/errors.ts';
+import { InvalidApiKeyError, RateLimitError, ValidationError, AppError } from '../lib/errors.ts';
+import { authenticateAdmin } from '../lib/admin-auth.ts';
 import { acquireRedis, pingRedis, releaseRedis } from '../lib/redis.ts';
 import { ExactLimiter, SyncedWindowLimiter, type LimitDecision } from '../lib/rate-limiter.ts';
 import { digestsEqual, hashApiKey } from '../lib/api-keys.ts';
@@ -80,7 +81,7 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
   merged(schema: ServiceSchema): void;
 } = {
   name: 'api',
-  mixins: [ApiGateway as unknown as Partial<ServiceSchema>],
+  mixins: [ApiGateway],
 
   settings: {
     // port, ip and the body limit are filled from config() in merged(), per service instance.
@@ -109,8 +110,11 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
             await this.checkApiKey(req.headers['x-api-key']);
             (ctx.meta as Record<string, unknown>).principal = { kind: 'client' };
           } else if (spec.auth !== 'none') {
-            // Admin authentication arrives with the admin API; until then such routes are closed.
-            throw new UnauthorizedError('Missing or invalid bearer token');
+            (ctx.meta as Record<string, unknown>).principal = await authenticateAdmin(
+              { broker: this.broker, redis: this.redis },
+              req.headers.authorization,
+              spec.auth,
+            );
           }
           const params = this.buildParams(req, spec);
           if (spec.perActivation) {
@@ -120,7 +124,7 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
                 : `h:${String(params.license_key)}:${String(params.hardware_hash)}`;
             this.applyLimit(res, await this.heartbeatLimiter.hit(createHash('sha1').update(activation).digest('hex')));
           }
-          req.$params = params as GatewayRequest['$params'];
+          req.$params = params;
         },
         onAfterCall(this: GatewayThis, ctx: Context, _route: unknown, req: GatewayRequest, res: ServerResponse, data: unknown) {
           const status = (ctx.meta as { $statusCode?: number }).$statusCode ?? req.$spec?.status ?? 200;
@@ -203,7 +207,7 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
     async loadApiKey(this: GatewayThis) {
       this.apiKeyLoading ??= (async () => {
         try {
-          const active = (await this.broker.call('auth.activeApiKeyDigest')) as { digest: string } | null;
+          const active = await this.broker.call<{ digest: string } | null>('auth.activeApiKeyDigest');
           this.apiKeyDigest = active ? Buffer.from(active.digest, 'hex') : Buffer.alloc(0);
         } finally {
           this.apiKeyLoading = null;
@@ -246,7 +250,7 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
         source = raw.body ?? {};
         const type = String(req.headers['content-type'] ?? '');
         const length = Number(req.headers['content-length'] ?? 0);
-        if (length > 0 && !/^application\/(.+\+)?json/i.test(type)) {
+        if (length > 0 && !/^application\/([\w.-]+\+)?json\b/i.test(type)) {
           throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json');
         }
       }
@@ -334,7 +338,7 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
     });
   },
 
-  async started(this: GatewayThis) {
+  started(this: GatewayThis) {
     const cfg = config();
     this.redis = acquireRedis();
     this.publicLimiter = new SyncedWindowLimiter(this.redis, 'public', cfg.rateLimit.publicPerMinute, cfg.rateLimit.syncIntervalMs);

@@ -10,18 +10,8 @@ export type NodeEnv = (typeof NODE_ENVS)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const KNOWN_SERVICES = [
-  'api',
-  'auth',
-  'license',
-  'device',
-  'version',
-  'customer',
-  'resource',
-  'lead',
-  'monitoring',
-  'webhook',
-] as const;
+/** Services a node can run (SERVICES); the default runs them all. */
+export const KNOWN_SERVICES = ['api', 'auth', 'license', 'device', 'version', 'customer'] as const;
 export type ServiceName = (typeof KNOWN_SERVICES)[number];
 
 /** The reference's test credentials: seeded outside production, refused in production. */

@@ -10,6 +10,9 @@ export type ErrorDetails = Record<string, unknown>;
 export class AppError extends Errors.MoleculerClientError {
   constructor(status: number, code: string, message: string, details?: ErrorDetails) {
     super(message, status, code, details);
+    // Moleculer rebuilds errors that cross the transporter by name; a name it knows (ValidationError)
+    // would come back as its own class with another status. This name keeps status, code and details.
+    this.name = 'AppError';
   }
 }
 

@@ -34,7 +34,8 @@ const env = {
   REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/15',
 };
 
-const mocha = spawn(join(root, 'node_modules/.bin/mocha'), files, { cwd: root, env, stdio: 'inherit' });
+// process.execPath: mocha's own shebang would pick whatever `node` is first on PATH.
+const mocha = spawn(process.execPath, [join(root, 'node_modules/mocha/bin/mocha.js'), ...files], { cwd: root, env, stdio: 'inherit' });
 const cleanUp = async () => {
   await mongo?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });

@@ -48,6 +48,8 @@ interface GatewayThis extends Service {
   heartbeatLimiter: ExactLimiter;
   apiKeyDigest: Buffer | null;
   apiKeyLoading: Promise<void> | null;
+  /** Bumped by every rotation: a load that started before it must not store the old digest. */
+  apiKeyGeneration: number;
   apiKeyTimer: NodeJS.Timeout | undefined;
   healthCache: { at: number; report: Promise<HealthReport> } | null;
   testKeyDigest: Buffer;
@@ -101,6 +103,7 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
           const spec = this.specs.get(routeKey(alias.method, alias.fullPath));
           if (!spec) throw new AppError(404, 'ROUTE_NOT_FOUND', 'No such route');
           req.$spec = spec;
+          (ctx.meta as Record<string, unknown>).ip = this.clientIp(req);
           if (spec.limit !== 'none') {
             const limiter = spec.limit === 'admin' ? this.adminLimiter : this.publicLimiter;
             const who = spec.limit === 'admin' ? String(req.headers.authorization ?? '') : this.clientIp(req);
@@ -198,7 +201,9 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
   events: {
     // Facts from the auth service: the system key changed, so every gateway drops the old one now.
     'apikey.rotated'(this: GatewayThis) {
+      this.apiKeyGeneration += 1;
       this.apiKeyDigest = null;
+      this.apiKeyLoading = null;
       void this.loadApiKey().catch(err => this.logger.warn('Could not reload the API key', { message: (err as Error).message }));
     },
   },
@@ -206,11 +211,14 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
   methods: {
     async loadApiKey(this: GatewayThis) {
       this.apiKeyLoading ??= (async () => {
+        const generation = this.apiKeyGeneration;
         try {
           const active = await this.broker.call<{ digest: string } | null>('auth.activeApiKeyDigest');
-          this.apiKeyDigest = active ? Buffer.from(active.digest, 'hex') : Buffer.alloc(0);
+          if (generation === this.apiKeyGeneration) {
+            this.apiKeyDigest = active ? Buffer.from(active.digest, 'hex') : Buffer.alloc(0);
+          }
         } finally {
-          this.apiKeyLoading = null;
+          if (generation === this.apiKeyGeneration) this.apiKeyLoading = null;
         }
       })();
       return this.apiKeyLoading;
@@ -320,6 +328,7 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
     this.specs = new Map(ROUTES.map(r => [routeKey(r.method, r.path), r]));
     this.apiKeyDigest = null;
     this.apiKeyLoading = null;
+    this.apiKeyGeneration = 0;
     this.healthCache = null;
     this.testKeyDigest = hashApiKey(TEST_CREDENTIALS.apiKey);
     this.broker.metrics.register({

@@ -1,0 +1,45 @@
+/**
+ * Periodic background work through BullMQ: one job scheduler per task in Redis, a worker in every
+ * replica that runs the service. Each tick produces one job, so exactly one replica does the work.
+ */
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { config } from '../config/index.ts';
+
+export interface RepeatingJob {
+  /** Runs the task once now, in this process (tests, shutdown flushes). */
+  runNow(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRepeatingJob(
+  name: string,
+  everyMs: number,
+  task: () => Promise<unknown>,
+  onError: (err: Error) => void,
+): Promise<RepeatingJob> {
+  const url = config().redisUrl;
+  // BullMQ's blocking worker needs its own connection that retries forever.
+  const queueConnection = new Redis(url, { maxRetriesPerRequest: null });
+  const workerConnection = new Redis(url, { maxRetriesPerRequest: null });
+  for (const c of [queueConnection, workerConnection]) c.on('error', () => undefined);
+  const prefix = `bull:${config().namespace || 'default'}`;
+  const queue = new Queue(name, { connection: queueConnection, prefix });
+  await queue.upsertJobScheduler(`${name}:every`, { every: everyMs }, {
+    name,
+    opts: { removeOnComplete: 50, removeOnFail: 200 },
+  });
+  const worker = new Worker(name, async (_job: Job) => task(), { connection: workerConnection, prefix, concurrency: 1 });
+  worker.on('failed', (_job, err) => onError(err));
+  worker.on('error', err => onError(err));
+  return {
+    runNow: async () => {
+      await task();
+    },
+    async stop() {
+      await worker.close();
+      await queue.close();
+      await Promise.all([queueConnection.quit().catch(() => undefined), workerConnection.quit().catch(() => undefined)]);
+    },
+  };
+}

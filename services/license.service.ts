@@ -1,0 +1,577 @@
+/**
+ * Licenses and the client licensing flow: activate, verify, heartbeat, info.
+ *
+ * The verify path is the one every client app hits at every start, so it is served from an in-process
+ * view of each license (license, customer status, activations), kept until a broadcast event says its
+ * source changed (`license.changed`, `device.changed`, `customer.changed`), plus the release list and a
+ * memo of recently admitted sessions. A warm verify does no I/O at all (docs/performance.md).
+ */
+import type { Context, Service, ServiceSchema } from 'moleculer';
+import type { Redis } from 'ioredis';
+import { config } from '../config/index.ts';
+import { dbMixin } from '../mixins/db.mixin.ts';
+import { LICENSE_TYPES, LicenseModel, type LicenseDoc } from '../models/license.model.ts';
+import { nextId } from '../models/counter.model.ts';
+import { AppError, ConflictError, NotFoundError, ValidationError, isDuplicateKeyError } from '../lib/errors.ts';
+import { objectSchema, type JsonSchema } from '../lib/validation.ts';
+import {
+  APP_VERSION_SCHEMA,
+  HARDWARE_HASH_SCHEMA,
+  ID_SCHEMA,
+  LICENSE_KEY_SCHEMA,
+  MACHINE_NAME_SCHEMA,
+} from '../lib/schemas.ts';
+import { ViewCache } from '../lib/view-cache.ts';
+import { SessionStore } from '../lib/sessions.ts';
+import { acquireRedis, releaseRedis } from '../lib/redis.ts';
+import { updateFor, type ReleaseInfo } from '../lib/releases.ts';
+import { hardwareHashOf } from '../lib/hardware.ts';
+import { generateLicenseKey } from '../lib/license-keys.ts';
+import { startRepeatingJob, type RepeatingJob } from '../lib/jobs.ts';
+import {
+  VERIFY_MESSAGES,
+  dateOnly,
+  evaluate,
+  isExpired,
+  licenseProblem,
+  type LicenseSnapshot,
+  type LicenseView,
+  type VerifyCode,
+} from '../lib/verify.ts';
+import type { ActivationOut } from './device.service.ts';
+
+interface CustomerStatus {
+  id: number;
+  name: string;
+  email: string;
+  is_active: boolean;
+}
+
+interface VerifyAnswer {
+  valid: boolean;
+  code: VerifyCode;
+  message: string;
+  license?: { key: string; valid_until: string | null; max_users: number };
+  update_available: boolean;
+  latest_version: string | null;
+  activation_id?: number;
+}
+
+interface LicenseThis extends Service {
+  redis: Redis;
+  views: ViewCache<LicenseView>;
+  sessions: SessionStore;
+  releases: { list: Promise<ReleaseInfo[]>; at: number } | null;
+  expiryJob: RepeatingJob | null;
+  view(key: string): Promise<LicenseView>;
+  loadView(key: string): Promise<LicenseView>;
+  customerStatus(id: number | null): Promise<CustomerStatus | null>;
+  releaseList(): Promise<ReleaseInfo[]>;
+  verifyAnswer(key: string, hardwareHash: string, appVersion: string | undefined, opts: { forceSession: boolean; activationId?: number }): Promise<VerifyAnswer>;
+  activateOn(ctx: Context, p: { license_key: string; hardware_hash: string; machine_name?: string; app_version?: string }): Promise<{ message: string; activation: Record<string, unknown> }>;
+  notifyExpired(): Promise<number>;
+  seedTestLicense(): Promise<void>;
+}
+
+/** A view older than this is reloaded even without an event, so a missed event heals itself. */
+const VIEW_MAX_AGE_MS = 60_000;
+const RELEASES_MAX_AGE_MS = 30_000;
+const HEARTBEAT_INTERVAL_SECONDS = 60;
+
+const HARDWARE_ID_SCHEMA: JsonSchema = {
+  anyOf: [HARDWARE_HASH_SCHEMA, { type: 'object', minProperties: 1, maxProperties: 64 }],
+  description: 'A hardware hash string, or a HardwareInfo object hashed canonically (sorted keys, SHA-256)',
+};
+
+const DATE_SCHEMA: JsonSchema = { type: 'string', format: 'date', example: '2027-01-01' };
+
+function snapshot(doc: LicenseDoc): LicenseSnapshot {
+  return {
+    id: doc._id,
+    key: doc.key,
+    customer_id: doc.customer_id,
+    type: doc.type,
+    valid_from: doc.valid_from,
+    valid_until: doc.valid_until,
+    max_activations: doc.max_activations,
+    max_users: doc.max_users,
+    is_active: doc.is_active,
+  };
+}
+
+function parseDate(value: string | undefined): Date | undefined {
+  return value === undefined ? undefined : new Date(`${value}T00:00:00Z`);
+}
+
+/** Activation problems are answered with an error (the client cannot go on); these map the reasons. */
+const ACTIVATION_ERRORS: Partial<Record<VerifyCode, [number, string]>> = {
+  NOT_FOUND: [404, 'LICENSE_NOT_FOUND'],
+  INACTIVE: [403, 'LICENSE_INACTIVE'],
+  CUSTOMER_DISABLED: [403, 'CUSTOMER_DISABLED'],
+  NOT_YET_VALID: [403, 'LICENSE_NOT_YET_VALID'],
+  EXPIRED: [403, 'LICENSE_EXPIRED'],
+};
+
+const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>, Record<string, never>, LicenseThis> = {
+  name: 'license',
+  mixins: [dbMixin([LicenseModel])],
+
+  actions: {
+    /** POST /api/license/activate */
+    activate: {
+      params: objectSchema(
+        {
+          license_key: LICENSE_KEY_SCHEMA,
+          hardware_hash: HARDWARE_HASH_SCHEMA,
+          machine_name: MACHINE_NAME_SCHEMA,
+          app_version: APP_VERSION_SCHEMA,
+        },
+        ['license_key', 'hardware_hash'],
+      ),
+      handler(this: LicenseThis, ctx: Context<{ license_key: string; hardware_hash: string; machine_name?: string; app_version?: string }>) {
+        return this.activateOn(ctx, ctx.params);
+      },
+    },
+
+    /** POST /api/v1/activate: the reference's Python and C# clients (hardware_id, string or object). */
+    activateLegacy: {
+      params: objectSchema(
+        {
+          license_key: LICENSE_KEY_SCHEMA,
+          hardware_id: HARDWARE_ID_SCHEMA,
+          machine_name: MACHINE_NAME_SCHEMA,
+          app_version: APP_VERSION_SCHEMA,
+        },
+        ['license_key', 'hardware_id'],
+      ),
+      async handler(
+        this: LicenseThis,
+        ctx: Context<{ license_key: string; hardware_id: string | Record<string, unknown>; machine_name?: string; app_version?: string }>,
+      ) {
+        const { hardware_id, ...rest } = ctx.params;
+        const answer = await this.activateOn(ctx, { ...rest, hardware_hash: hardwareHashOf(hardware_id) });
+        return { success: true, activation_id: answer.activation.id, ...answer };
+      },
+    },
+
+    /** POST /api/license/verify: always 200 for a well-formed request; `valid` and `code` say why. */
+    verify: {
+      params: objectSchema(
+        { license_key: LICENSE_KEY_SCHEMA, hardware_hash: HARDWARE_HASH_SCHEMA, app_version: APP_VERSION_SCHEMA },
+        ['license_key', 'hardware_hash'],
+      ),
+      async handler(this: LicenseThis, ctx: Context<{ license_key: string; hardware_hash: string; app_version?: string }>) {
+        const answer = await this.verifyAnswer(ctx.params.license_key, ctx.params.hardware_hash, ctx.params.app_version, {
+          forceSession: false,
+        });
+        delete answer.activation_id;
+        return answer;
+      },
+    },
+
+    /** POST /api/v1/validate: verify for the reference's clients; a given activation_id must match. */
+    validateLegacy: {
+      params: objectSchema(
+        {
+          license_key: LICENSE_KEY_SCHEMA,
+          activation_id: { anyOf: [ID_SCHEMA, { type: 'string', pattern: '^[0-9]{1,15}$' }] },
+          hardware_id: HARDWARE_ID_SCHEMA,
+          app_version: APP_VERSION_SCHEMA,
+        },
+        ['license_key', 'hardware_id'],
+      ),
+      async handler(
+        this: LicenseThis,
+        ctx: Context<{ license_key: string; activation_id?: number | string; hardware_id: string | Record<string, unknown>; app_version?: string }>,
+      ) {
+        const p = ctx.params;
+        const answer = await this.verifyAnswer(p.license_key, hardwareHashOf(p.hardware_id), p.app_version, {
+          forceSession: false,
+          activationId: p.activation_id === undefined ? undefined : Number(p.activation_id),
+        });
+        delete answer.activation_id;
+        return answer;
+      },
+    },
+
+    /** POST /api/license/heartbeat: like verify (same codes), and records the heartbeat. */
+    heartbeat: {
+      params: objectSchema(
+        {
+          license_key: LICENSE_KEY_SCHEMA,
+          hardware_hash: HARDWARE_HASH_SCHEMA,
+          activation_id: ID_SCHEMA,
+          app_version: APP_VERSION_SCHEMA,
+        },
+        ['license_key'],
+      ),
+      async handler(this: LicenseThis, ctx: Context<{ license_key: string; hardware_hash?: string; activation_id?: number; app_version?: string }>) {
+        const p = ctx.params;
+        let hardwareHash = p.hardware_hash;
+        if (hardwareHash === undefined) {
+          if (p.activation_id === undefined) {
+            throw new ValidationError('hardware_hash or activation_id is required', { field: 'hardware_hash', reason: 'required' });
+          }
+          const view = await this.view(p.license_key);
+          hardwareHash = [...view.activations].find(([, a]) => a.id === p.activation_id)?.[0] ?? '';
+        }
+        const answer = await this.verifyAnswer(p.license_key, hardwareHash, p.app_version, {
+          forceSession: true,
+          activationId: p.activation_id,
+        });
+        let lastHeartbeat: string | null = null;
+        if (answer.valid && answer.activation_id !== undefined) {
+          const view = await this.view(p.license_key);
+          const recorded = await ctx.call<{ last_heartbeat: string }, { license_id: number; activation_id: number }>('device.recordHeartbeat', {
+            license_id: view.license!.id,
+            activation_id: answer.activation_id,
+          });
+          lastHeartbeat = recorded.last_heartbeat;
+        }
+        return {
+          success: answer.valid,
+          valid: answer.valid,
+          code: answer.code,
+          message: answer.valid ? 'Heartbeat recorded' : answer.message,
+          activation_id: answer.activation_id ?? null,
+          last_heartbeat: lastHeartbeat,
+          next_heartbeat_seconds: HEARTBEAT_INTERVAL_SECONDS,
+          update_available: answer.update_available,
+          latest_version: answer.latest_version,
+        };
+      },
+    },
+
+    /** GET /api/license/info/:license_key */
+    info: {
+      params: objectSchema({ license_key: LICENSE_KEY_SCHEMA }, ['license_key']),
+      async handler(this: LicenseThis, ctx: Context<{ license_key: string }>) {
+        const doc = await LicenseModel.findOne({ key: ctx.params.license_key }).lean();
+        if (!doc) throw new NotFoundError('License not found', 'LICENSE_NOT_FOUND', { field: 'license_key', reason: 'not_found' });
+        const [customer, activations] = await Promise.all([
+          this.customerStatus(doc.customer_id),
+          ctx.call<ActivationOut[], { license_id: number }>('device.forLicense', { license_id: doc._id }),
+        ]);
+        return {
+          license: {
+            id: doc._id,
+            key: doc.key,
+            customer_name: customer?.name ?? null,
+            type: doc.type,
+            valid_from: dateOnly(doc.valid_from),
+            valid_until: dateOnly(doc.valid_until),
+            max_activations: doc.max_activations,
+            max_users: doc.max_users,
+            is_active: doc.is_active,
+          },
+          activations: activations.map(a => ({
+            id: a.id,
+            hardware_hash: a.hardware_hash,
+            machine_name: a.machine_name,
+            activated_at: a.activated_at,
+            last_heartbeat: a.last_heartbeat,
+            is_active: a.is_active,
+          })),
+        };
+      },
+    },
+
+    /** Creates a license (admin API; also used by tests and seeding). The customer must exist. */
+    create: {
+      params: objectSchema(
+        {
+          key: LICENSE_KEY_SCHEMA,
+          customer_id: ID_SCHEMA,
+          type: { type: 'string', enum: [...LICENSE_TYPES] },
+          valid_from: DATE_SCHEMA,
+          valid_until: { anyOf: [DATE_SCHEMA, { type: 'null' }] },
+          max_activations: { type: 'integer', minimum: 1, maximum: 100_000 },
+          max_users: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+          is_active: { type: 'boolean' },
+          notes: { type: 'string', maxLength: 2000 },
+        },
+        ['type', 'max_activations', 'max_users'],
+      ),
+      async handler(
+        this: LicenseThis,
+        ctx: Context<{
+          key?: string;
+          customer_id?: number;
+          type: LicenseDoc['type'];
+          valid_from?: string;
+          valid_until?: string | null;
+          max_activations: number;
+          max_users: number;
+          is_active?: boolean;
+          notes?: string;
+        }>,
+      ) {
+        const p = ctx.params;
+        if (p.customer_id !== undefined && !(await this.customerStatus(p.customer_id))) {
+          throw new NotFoundError(`Customer ${p.customer_id} not found`, 'CUSTOMER_NOT_FOUND', { field: 'customer_id', reason: 'not_found' });
+        }
+        const validFrom = parseDate(p.valid_from) ?? new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
+        const validUntil = p.valid_until === null ? null : (parseDate(p.valid_until) ?? null);
+        if (validUntil && validUntil < validFrom) {
+          throw new ValidationError('valid_until must not be before valid_from', { field: 'valid_until', reason: 'out_of_range' });
+        }
+        // A generated key that collides (astronomically unlikely) is simply drawn again.
+        for (let attempt = 0; attempt < 5; attempt += 1) {
+          const key = p.key ?? generateLicenseKey();
+          try {
+            const doc = await LicenseModel.create({
+              _id: await nextId('license'),
+              key,
+              customer_id: p.customer_id ?? null,
+              type: p.type,
+              valid_from: validFrom,
+              valid_until: validUntil,
+              max_activations: p.max_activations,
+              max_users: p.max_users,
+              is_active: p.is_active ?? true,
+              notes: p.notes ?? '',
+            });
+            await ctx.broadcast('license.changed', { id: doc._id, key: doc.key });
+            ctx.emit('license.created', { license_id: doc._id, customer_id: doc.customer_id });
+            (ctx.meta as { $statusCode?: number }).$statusCode = 201;
+            return {
+              id: doc._id,
+              key: doc.key,
+              customer_id: doc.customer_id,
+              type: doc.type,
+              valid_from: dateOnly(doc.valid_from),
+              valid_until: dateOnly(doc.valid_until),
+              max_activations: doc.max_activations,
+              max_users: doc.max_users,
+              is_active: doc.is_active,
+            };
+          } catch (err) {
+            if (!isDuplicateKeyError(err)) throw err;
+            if (p.key !== undefined) {
+              throw new ConflictError('A license with this key already exists', 'LICENSE_KEY_EXISTS', { field: 'key', reason: 'duplicate' });
+            }
+          }
+        }
+        throw new AppError(500, 'KEY_GENERATION_FAILED', 'Could not generate a unique license key');
+      },
+    },
+
+    /** Number of live sessions (GET /api/sessions/active-count). */
+    activeSessions: {
+      params: objectSchema({}),
+      async handler(this: LicenseThis) {
+        return { count: await this.sessions.liveCount() };
+      },
+    },
+  },
+
+  events: {
+    'license.changed'(this: LicenseThis, ctx: Context<{ key: string }>) {
+      this.views.invalidate(ctx.params.key);
+    },
+    async 'device.changed'(this: LicenseThis, ctx: Context<{ license_key: string; license_id: number; activation_id: number }>) {
+      this.views.invalidate(ctx.params.license_key);
+      // A device that changed may have been deactivated: its session seat must not outlive it.
+      this.sessions.forget([ctx.params.activation_id]);
+    },
+    'customer.changed'(this: LicenseThis) {
+      // Rare, and a customer may own many licenses: dropping every view is simplest and correct.
+      this.views.clear();
+    },
+    'release.published'(this: LicenseThis) {
+      this.releases = null;
+    },
+  },
+
+  methods: {
+    view(this: LicenseThis, key: string) {
+      return this.views.get(key, () => this.loadView(key));
+    },
+
+    async loadView(this: LicenseThis, key: string): Promise<LicenseView> {
+      const doc = await LicenseModel.findOne({ key }).lean();
+      if (!doc) return { license: null, customer: null, activations: new Map() };
+      const [customer, activations] = await Promise.all([
+        this.customerStatus(doc.customer_id),
+        this.broker.call<ActivationOut[], { license_id: number }>('device.forLicense', { license_id: doc._id }),
+      ]);
+      return {
+        license: snapshot(doc),
+        // A customer deleted behind the license's back counts as disabled.
+        customer: doc.customer_id === null ? null : (customer ?? { name: '', is_active: false }),
+        activations: new Map(activations.map(a => [a.hardware_hash, { id: a.id, is_active: a.is_active }])),
+      };
+    },
+
+    async customerStatus(this: LicenseThis, id: number | null) {
+      if (id === null) return null;
+      const [status] = await this.broker.call<CustomerStatus[], { ids: number[] }>('customer.statuses', { ids: [id] });
+      return status ?? null;
+    },
+
+    releaseList(this: LicenseThis) {
+      if (!this.releases || Date.now() - this.releases.at > RELEASES_MAX_AGE_MS) {
+        const list = this.broker.call<ReleaseInfo[], Record<string, never>>('version.all', {}).catch((err: Error) => {
+          // Update information is a courtesy on verify: without it the license answer still stands.
+          this.logger.warn('Release list unavailable for verify', { message: err.message });
+          this.releases = null;
+          return [] as ReleaseInfo[];
+        });
+        this.releases = { list, at: Date.now() };
+      }
+      return this.releases.list;
+    },
+
+    async verifyAnswer(
+      this: LicenseThis,
+      key: string,
+      hardwareHash: string,
+      appVersion: string | undefined,
+      opts: { forceSession: boolean; activationId?: number },
+    ): Promise<VerifyAnswer> {
+      const now = Date.now();
+      const [view, releases] = await Promise.all([this.view(key), this.releaseList()]);
+      let { code, activation } = evaluate(view, hardwareHash, now);
+      if (activation && opts.activationId !== undefined && activation.id !== opts.activationId) {
+        code = 'NOT_ACTIVATED';
+        activation = undefined;
+      }
+      if (code === 'VALID' && activation && view.license) {
+        let admitted = true;
+        try {
+          admitted = await this.sessions.touch(view.license.id, activation.id, view.license.max_users, opts.forceSession, now);
+        } catch (err) {
+          // Redis away: a client must still be able to start; the seat count is enforced again once
+          // Redis is back (fail open, logged).
+          this.logger.warn('Session store unavailable, admitting without a seat check', { message: (err as Error).message });
+        }
+        if (!admitted) code = 'TOO_MANY_USERS';
+      }
+      const update = updateFor(releases, appVersion);
+      // Field order as in the reference's example answer.
+      return {
+        valid: code === 'VALID',
+        code,
+        message: VERIFY_MESSAGES[code],
+        ...(view.license
+          ? { license: { key: view.license.key, valid_until: dateOnly(view.license.valid_until), max_users: view.license.max_users } }
+          : {}),
+        update_available: update.update_available,
+        latest_version: update.latest_version,
+        ...(code === 'VALID' && activation ? { activation_id: activation.id } : {}),
+      };
+    },
+
+    async activateOn(
+      this: LicenseThis,
+      ctx: Context,
+      p: { license_key: string; hardware_hash: string; machine_name?: string; app_version?: string },
+    ) {
+      // Activation is rare and must see the latest state: read the license fresh, not from the view.
+      const doc = await LicenseModel.findOne({ key: p.license_key }).lean();
+      const customer = doc ? await this.customerStatus(doc.customer_id) : null;
+      const view: LicenseView = {
+        license: doc ? snapshot(doc) : null,
+        customer: doc?.customer_id == null ? null : (customer ?? { name: '', is_active: false }),
+        activations: new Map(),
+      };
+      const problem = licenseProblem(view, Date.now());
+      if (problem || !doc) {
+        const [status, code] = ACTIVATION_ERRORS[problem ?? 'NOT_FOUND']!;
+        throw new AppError(status, code, VERIFY_MESSAGES[problem ?? 'NOT_FOUND'], { field: 'license_key', reason: (problem ?? 'NOT_FOUND').toLowerCase() });
+      }
+      const { activation, created } = await ctx.call<{ activation: ActivationOut; created: boolean }, Record<string, unknown>>('device.register', {
+        license_id: doc._id,
+        license_key: doc.key,
+        max_activations: doc.max_activations,
+        hardware_hash: p.hardware_hash,
+        ...(p.machine_name !== undefined ? { machine_name: p.machine_name } : {}),
+        ...(p.app_version !== undefined ? { app_version: p.app_version } : {}),
+      });
+      if (created) {
+        ctx.emit('license.activated', { license_id: doc._id, activation_id: activation.id, customer_id: doc.customer_id });
+      }
+      return {
+        message: created ? 'License activated successfully' : 'License already activated on this machine',
+        activation: {
+          id: activation.id,
+          license_key: doc.key,
+          hardware_hash: activation.hardware_hash,
+          machine_name: activation.machine_name,
+          activated_at: activation.activated_at,
+          last_heartbeat: activation.last_heartbeat,
+          is_active: activation.is_active,
+        },
+      };
+    },
+
+    /** Fires `license.expired` once per license whose validity ended (the flag flips atomically). */
+    async notifyExpired(this: LicenseThis) {
+      const now = Date.now();
+      const candidates = await LicenseModel.find(
+        { valid_until: { $ne: null, $lt: new Date(now) }, expired_notified: false },
+        { _id: 1, key: 1, valid_until: 1, customer_id: 1 },
+      )
+        .limit(500)
+        .lean();
+      let fired = 0;
+      for (const c of candidates) {
+        if (!isExpired(c.valid_until, now)) continue;
+        const claimed = await LicenseModel.findOneAndUpdate({ _id: c._id, expired_notified: false }, { $set: { expired_notified: true } }, { lean: true });
+        if (!claimed) continue;
+        fired += 1;
+        await this.broker.broadcast('license.changed', { id: c._id, key: c.key });
+        await this.broker.emit('license.expired', { license_id: c._id, customer_id: c.customer_id, valid_until: dateOnly(c.valid_until) });
+      }
+      return fired;
+    },
+
+    /** The reference's test license, in development and test mode only. */
+    async seedTestLicense(this: LicenseThis) {
+      const key = 'TEST-TEST-TEST-TEST';
+      if (await LicenseModel.exists({ key })) return;
+      let customerId: number | null = null;
+      try {
+        await this.broker.waitForServices(['customer'], 10_000);
+        customerId = (await this.broker.call('customer.ensureTestCustomer', {})) as number | null;
+      } catch {
+        this.logger.warn('Customer service not available: the test license is seeded without a customer');
+      }
+      await LicenseModel.create({
+        _id: await nextId('license'),
+        key,
+        customer_id: customerId,
+        type: 'perpetual',
+        valid_from: new Date('2025-01-01T00:00:00Z'),
+        valid_until: null,
+        max_activations: 10,
+        max_users: 10,
+        is_active: true,
+      }).catch(err => {
+        if (!isDuplicateKeyError(err)) throw err;
+      });
+    },
+  },
+
+  created(this: LicenseThis) {
+    this.views = new ViewCache<LicenseView>(VIEW_MAX_AGE_MS, 100_000);
+    this.releases = null;
+    this.expiryJob = null;
+  },
+
+  async started(this: LicenseThis) {
+    this.redis = acquireRedis();
+    this.sessions = new SessionStore(this.redis, config().heartbeat.timeoutSeconds);
+    if (!config().isProduction) await this.seedTestLicense();
+    this.expiryJob = await startRepeatingJob('license-expiry', 60_000, () => this.notifyExpired(), err =>
+      this.logger.warn('Expiry check failed', { message: err.message }),
+    );
+  },
+
+  async stopped(this: LicenseThis) {
+    await this.expiryJob?.stop();
+    await releaseRedis();
+  },
+};
+
+export default LicenseService as unknown as ServiceSchema;

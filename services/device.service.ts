@@ -19,6 +19,7 @@ import { objectSchema } from '../lib/validation.ts';
 import { APP_VERSION_SCHEMA, HARDWARE_HASH_SCHEMA, ID_SCHEMA, LICENSE_KEY_SCHEMA, MACHINE_NAME_SCHEMA } from '../lib/schemas.ts';
 import { acquireRedis, releaseRedis } from '../lib/redis.ts';
 import { startRepeatingJob, type RepeatingJob } from '../lib/jobs.ts';
+import { escapeRegex } from '../lib/licenses.ts';
 
 export interface ActivationOut {
   id: number;
@@ -153,6 +154,71 @@ const DeviceService: ServiceSchema<Record<string, never>, Record<string, never>,
       },
     },
 
+    /**
+     * Moves seats numbered at or above a (lowered) limit into free seats below it, one record at a
+     * time, each move guarded by the unique seat index. Internal: license quick-edit.
+     */
+    compactSeats: {
+      visibility: 'public',
+      params: objectSchema({ license_id: ID_SCHEMA, max_activations: { type: 'integer', minimum: 1, maximum: 100_000 } }, [
+        'license_id',
+        'max_activations',
+      ]),
+      async handler(this: DeviceThis, ctx: Context<{ license_id: number; max_activations: number }>) {
+        const { license_id, max_activations } = ctx.params;
+        let moved = 0;
+        for (let attempt = 0; attempt < max_activations + 20; attempt += 1) {
+          const active = await ActivationModel.find({ license_id, slot: { $gte: 0 } }, { slot: 1 }).lean();
+          const high = active.find(a => a.slot >= max_activations);
+          if (!high) return { moved };
+          const slot = pickFreeSlot(new Set(active.map(a => a.slot)), max_activations);
+          if (slot === null) {
+            throw new ConflictError('More active devices than the new limit', 'ACTIVATIONS_EXCEED_LIMIT', {
+              current_activations: active.length,
+            });
+          }
+          try {
+            const res = await ActivationModel.updateOne({ _id: high._id, slot: high.slot }, { $set: { slot } });
+            moved += res.modifiedCount;
+          } catch (err) {
+            if (!isDuplicateKeyError(err)) throw err;
+          }
+        }
+        throw new ServiceUnavailableError('Too much contention on this license, retry');
+      },
+    },
+
+    /** Removes every device of some licenses (license deletion) and ends their sessions. Internal. */
+    removeForLicenses: {
+      visibility: 'public',
+      params: objectSchema({ license_ids: { type: 'array', items: ID_SCHEMA, maxItems: 1000 } }, ['license_ids']),
+      async handler(ctx: Context<{ license_ids: number[] }>) {
+        const docs = await ActivationModel.find({ license_id: { $in: ctx.params.license_ids } }, { _id: 1, license_id: 1, license_key: 1 }).lean();
+        const res = await ActivationModel.deleteMany({ license_id: { $in: ctx.params.license_ids } });
+        for (const doc of docs) {
+          await ctx.broadcast('device.changed', { license_id: doc.license_id, license_key: doc.license_key, activation_id: doc._id });
+        }
+        return { removed: res.deletedCount };
+      },
+    },
+
+    /** Devices whose machine name or hardware hash contains the text (global search). Internal. */
+    search: {
+      visibility: 'public',
+      params: objectSchema({ q: { type: 'string', minLength: 1, maxLength: 100 }, limit: { type: 'integer', minimum: 1, maximum: 100 } }, [
+        'q',
+        'limit',
+      ]),
+      async handler(this: DeviceThis, ctx: Context<{ q: string; limit: number }>) {
+        const pattern = new RegExp(escapeRegex(ctx.params.q), 'i');
+        const docs = await ActivationModel.find({ $or: [{ machine_name: pattern }, { hardware_hash: pattern }] })
+          .sort({ _id: -1 })
+          .limit(ctx.params.limit)
+          .lean();
+        return this.withPendingHeartbeats(docs);
+      },
+    },
+
     /** Gives a seat back. A device of another license is a 404, not a silent success. */
     deactivate: {
       params: objectSchema({ license_id: ID_SCHEMA, device_id: ID_SCHEMA }, ['license_id', 'device_id']),
@@ -197,7 +263,8 @@ const DeviceService: ServiceSchema<Record<string, never>, Record<string, never>,
         const used = new Set(
           (await ActivationModel.find({ license_id: p.license_id, slot: { $gte: 0 } }, { slot: 1 }).lean()).map(a => a.slot),
         );
-        const slot = pickFreeSlot(used, p.max_activations);
+        // Seats bound the count; the size check also holds while a lowered limit is being compacted.
+        const slot = used.size >= p.max_activations ? null : pickFreeSlot(used, p.max_activations);
         if (slot === null) {
           throw new ConflictError('The license has reached its maximum number of activations', 'ACTIVATION_LIMIT_REACHED', {
             max_activations: p.max_activations,

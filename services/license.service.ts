@@ -39,6 +39,7 @@ import {
   type VerifyCode,
 } from '../lib/verify.ts';
 import type { ActivationOut } from './device.service.ts';
+import { LICENSE_STATUSES, escapeRegex, statusFilter, toLicenseOut, type LicenseOut, type LicenseStatus } from '../lib/licenses.ts';
 
 interface CustomerStatus {
   id: number;
@@ -70,6 +71,9 @@ interface LicenseThis extends Service {
   verifyAnswer(key: string, hardwareHash: string, appVersion: string | undefined, opts: { forceSession: boolean; activationId?: number }): Promise<VerifyAnswer>;
   activateOn(ctx: Context, p: { license_key: string; hardware_hash: string; machine_name?: string; app_version?: string }): Promise<{ message: string; activation: Record<string, unknown> }>;
   notifyExpired(): Promise<number>;
+  withActivationCounts(ctx: Context, docs: LicenseDoc[]): Promise<Array<LicenseOut & { current_activations: number }>>;
+  bulkSetActive(ctx: Context, ids: number[], active: boolean): Promise<Record<string, unknown>>;
+  announceLicenseChange(ctx: Context, docs: LicenseDoc[]): Promise<void>;
   seedTestLicense(): Promise<void>;
 }
 
@@ -101,6 +105,21 @@ function snapshot(doc: LicenseDoc): LicenseSnapshot {
 
 function parseDate(value: string | undefined): Date | undefined {
   return value === undefined ? undefined : new Date(`${value}T00:00:00Z`);
+}
+
+const SEARCH_TEXT_SCHEMA: JsonSchema = { type: 'string', minLength: 1, maxLength: 100 };
+
+/** Bulk operations take 1 to 1000 distinct ids: a clear 400 beyond that, never a table-wide update. */
+const BULK_IDS_SCHEMA: JsonSchema = { type: 'array', items: ID_SCHEMA, minItems: 1, maxItems: 1000, uniqueItems: true };
+
+function licenseNotFound(id: number): NotFoundError {
+  return new NotFoundError(`License ${id} not found`, 'LICENSE_NOT_FOUND', { field: 'license_id', reason: 'not_found' });
+}
+
+async function findLicense(id: number): Promise<LicenseDoc> {
+  const doc = await LicenseModel.findById(id).lean();
+  if (!doc) throw licenseNotFound(id);
+  return doc;
 }
 
 /** Activation problems are answered with an error (the client cannot go on); these map the reasons. */
@@ -356,6 +375,269 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       },
     },
 
+    /** Internal: one license by id, or LICENSE_NOT_FOUND. */
+    get: {
+      visibility: 'public',
+      params: objectSchema({ id: ID_SCHEMA }, ['id']),
+      async handler(ctx: Context<{ id: number }>) {
+        return toLicenseOut(await findLicense(ctx.params.id));
+      },
+    },
+
+    /** Internal: a customer's licenses with their current activation counts. */
+    forCustomer: {
+      visibility: 'public',
+      params: objectSchema({ customer_id: ID_SCHEMA }, ['customer_id']),
+      async handler(this: LicenseThis, ctx: Context<{ customer_id: number }>) {
+        const docs = await LicenseModel.find({ customer_id: ctx.params.customer_id }).sort({ _id: 1 }).limit(10_000).lean();
+        return this.withActivationCounts(ctx, docs);
+      },
+    },
+
+    /** Internal: licenses whose key contains the text (global search). */
+    search: {
+      visibility: 'public',
+      params: objectSchema({ q: SEARCH_TEXT_SCHEMA, limit: { type: 'integer', minimum: 1, maximum: 100 } }, ['q', 'limit']),
+      async handler(ctx: Context<{ q: string; limit: number }>) {
+        const pattern = new RegExp(escapeRegex(ctx.params.q.toUpperCase()));
+        const docs = await LicenseModel.find({ key: pattern }).sort({ _id: -1 }).limit(ctx.params.limit).lean();
+        return docs.map(toLicenseOut);
+      },
+    },
+
+    /** GET /api/licenses */
+    list: {
+      params: objectSchema({
+        page: { type: 'integer', minimum: 1, maximum: 100_000, default: 1 },
+        limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+        customer_id: ID_SCHEMA,
+        status: { type: 'string', enum: [...LICENSE_STATUSES] },
+        type: { type: 'string', enum: [...LICENSE_TYPES] },
+        q: SEARCH_TEXT_SCHEMA,
+        sort: { type: 'string', enum: ['id', 'key', 'valid_until', 'created_at', 'type'], default: 'id' },
+        order: { type: 'string', enum: ['asc', 'desc'], default: 'desc' },
+      }),
+      async handler(
+        this: LicenseThis,
+        ctx: Context<{ page: number; limit: number; customer_id?: number; status?: LicenseStatus; type?: string; q?: string; sort: string; order: 'asc' | 'desc' }>,
+      ) {
+        const p = ctx.params;
+        const filter: Record<string, unknown> = {
+          ...(p.customer_id !== undefined ? { customer_id: p.customer_id } : {}),
+          ...(p.type !== undefined ? { type: p.type } : {}),
+          ...(p.q !== undefined ? { key: new RegExp(escapeRegex(p.q.toUpperCase())) } : {}),
+          ...(p.status !== undefined ? statusFilter(p.status) : {}),
+        };
+        const sortField = p.sort === 'id' ? '_id' : p.sort;
+        const [total, docs] = await Promise.all([
+          LicenseModel.countDocuments(filter),
+          LicenseModel.find(filter)
+            .sort({ [sortField]: p.order === 'asc' ? 1 : -1, _id: 1 })
+            .skip((p.page - 1) * p.limit)
+            .limit(p.limit)
+            .lean(),
+        ]);
+        return {
+          licenses: await this.withActivationCounts(ctx, docs),
+          pagination: { page: p.page, limit: p.limit, total, pages: Math.ceil(total / p.limit), more: p.page * p.limit < total },
+        };
+      },
+    },
+
+    /** GET /api/license/:license_id */
+    read: {
+      params: objectSchema({ license_id: ID_SCHEMA }, ['license_id']),
+      async handler(this: LicenseThis, ctx: Context<{ license_id: number }>) {
+        const doc = await findLicense(ctx.params.license_id);
+        const [withCounts] = await this.withActivationCounts(ctx, [doc]);
+        const customer = await this.customerStatus(doc.customer_id);
+        return { license: { ...withCounts, customer_name: customer?.name ?? null } };
+      },
+    },
+
+    /** POST /api/license/:license_id/toggle */
+    toggle: {
+      params: objectSchema({ license_id: ID_SCHEMA }, ['license_id']),
+      async handler(this: LicenseThis, ctx: Context<{ license_id: number }>) {
+        // Compare-and-set on the current value: two concurrent toggles flip twice, never lose one.
+        for (let attempt = 0; attempt < 5; attempt += 1) {
+          const current = await findLicense(ctx.params.license_id);
+          const updated = await LicenseModel.findOneAndUpdate(
+            { _id: current._id, is_active: current.is_active },
+            { $set: { is_active: !current.is_active, updated_at: new Date() } },
+            { returnDocument: 'after', lean: true },
+          );
+          if (!updated) continue;
+          await this.announceLicenseChange(ctx, [updated]);
+          return {
+            success: true,
+            is_active: updated.is_active,
+            message: updated.is_active ? 'License activated successfully' : 'License deactivated successfully',
+          };
+        }
+        throw new ConflictError('The license is being changed concurrently, retry', 'CONCURRENT_UPDATE');
+      },
+    },
+
+    /** POST /api/licenses/bulk-activate */
+    bulkActivate: {
+      params: objectSchema({ license_ids: BULK_IDS_SCHEMA }, ['license_ids']),
+      handler(this: LicenseThis, ctx: Context<{ license_ids: number[] }>) {
+        return this.bulkSetActive(ctx, ctx.params.license_ids, true);
+      },
+    },
+
+    /** POST /api/licenses/bulk-deactivate */
+    bulkDeactivate: {
+      params: objectSchema({ license_ids: BULK_IDS_SCHEMA }, ['license_ids']),
+      handler(this: LicenseThis, ctx: Context<{ license_ids: number[] }>) {
+        return this.bulkSetActive(ctx, ctx.params.license_ids, false);
+      },
+    },
+
+    /**
+     * POST /api/licenses/bulk-delete. Order matters for crash safety: resources are released and
+     * devices removed first, the licenses last; every step is idempotent, so repeating a request that
+     * failed half-way finishes the job and nothing stays allocated to a license that no longer exists.
+     */
+    bulkDelete: {
+      params: objectSchema({ license_ids: BULK_IDS_SCHEMA }, ['license_ids']),
+      async handler(this: LicenseThis, ctx: Context<{ license_ids: number[] }>) {
+        const docs = await LicenseModel.find({ _id: { $in: ctx.params.license_ids } }, { _id: 1, key: 1 }).lean();
+        const ids = docs.map(d => d._id);
+        if (ids.length > 0) {
+          await ctx.call('resource.releaseForLicenses', { license_ids: ids });
+          await ctx.call('device.removeForLicenses', { license_ids: ids });
+          await LicenseModel.deleteMany({ _id: { $in: ids } });
+          for (const doc of docs) {
+            await ctx.broadcast('license.changed', { id: doc._id, key: doc.key });
+            ctx.emit('license.deleted', { license_id: doc._id });
+          }
+        }
+        const found = new Set(ids);
+        return {
+          success: true,
+          deleted: ids.length,
+          not_found: ctx.params.license_ids.filter(id => !found.has(id)),
+          message: `${ids.length} licenses deleted successfully`,
+        };
+      },
+    },
+
+    /** POST /api/license/:license_id/quick-edit: only valid_until, max_activations, max_users. */
+    quickEdit: {
+      params: objectSchema(
+        {
+          license_id: ID_SCHEMA,
+          valid_until: { anyOf: [DATE_SCHEMA, { type: 'null' }] },
+          max_activations: { type: 'integer', minimum: 1, maximum: 100_000 },
+          max_users: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        },
+        ['license_id'],
+        { minProperties: 2 },
+      ),
+      async handler(this: LicenseThis, ctx: Context<{ license_id: number; valid_until?: string | null; max_activations?: number; max_users?: number }>) {
+        const p = ctx.params;
+        const current = await findLicense(p.license_id);
+        const set: Record<string, unknown> = { updated_at: new Date() };
+        if (p.valid_until !== undefined) {
+          const until = p.valid_until === null ? null : parseDate(p.valid_until)!;
+          if (until && until < current.valid_from) {
+            throw new ValidationError('valid_until must not be before valid_from', { field: 'valid_until', reason: 'out_of_range' });
+          }
+          set.valid_until = until;
+          // A new end date re-arms the one-time expiry notification.
+          set.expired_notified = false;
+        }
+        if (p.max_users !== undefined) set.max_users = p.max_users;
+        if (p.max_activations !== undefined) {
+          const counts = await ctx.call<Record<string, number>, { license_ids: number[] }>('device.countActive', { license_ids: [current._id] });
+          const active = counts[current._id] ?? 0;
+          if (p.max_activations < active) {
+            throw new ConflictError(
+              `The license has ${active} active devices; deactivate some before lowering max_activations to ${p.max_activations}`,
+              'ACTIVATIONS_EXCEED_LIMIT',
+              { field: 'max_activations', reason: 'below_current_activations', current_activations: active },
+            );
+          }
+          set.max_activations = p.max_activations;
+        }
+        const updated = await LicenseModel.findOneAndUpdate({ _id: current._id }, { $set: set }, { returnDocument: 'after', lean: true });
+        if (!updated) throw licenseNotFound(current._id);
+        if (p.max_activations !== undefined && p.max_activations < current.max_activations) {
+          // Seats numbered above the new limit move down, so the unique seat index bounds the count again.
+          await ctx.call('device.compactSeats', { license_id: current._id, max_activations: p.max_activations });
+        }
+        await this.announceLicenseChange(ctx, [updated]);
+        return { success: true, message: 'License updated successfully' };
+      },
+    },
+
+    /** POST /api/generate-license-key: a fresh key no license uses yet. */
+    generateKey: {
+      params: objectSchema({}),
+      async handler() {
+        for (let attempt = 0; attempt < 5; attempt += 1) {
+          const key = generateLicenseKey();
+          if (!(await LicenseModel.exists({ key }))) return { license_key: key };
+        }
+        throw new AppError(500, 'KEY_GENERATION_FAILED', 'Could not generate a unique license key');
+      },
+    },
+
+    /** GET /api/license/:license_id/devices */
+    devices: {
+      params: objectSchema({ license_id: ID_SCHEMA }, ['license_id']),
+      async handler(ctx: Context<{ license_id: number }>) {
+        const doc = await findLicense(ctx.params.license_id);
+        const activations = await ctx.call<ActivationOut[], { license_id: number }>('device.forLicense', { license_id: doc._id });
+        return {
+          devices: activations.map(a => ({
+            id: a.id,
+            hardware_hash: a.hardware_hash,
+            machine_name: a.machine_name,
+            activated_at: a.activated_at,
+            last_heartbeat: a.last_heartbeat,
+            is_active: a.is_active,
+            app_version: a.app_version,
+          })),
+        };
+      },
+    },
+
+    /** POST /api/license/:license_id/register-device: an admin claims a seat for a machine. */
+    registerDevice: {
+      params: objectSchema(
+        { license_id: ID_SCHEMA, hardware_hash: HARDWARE_HASH_SCHEMA, machine_name: MACHINE_NAME_SCHEMA, app_version: APP_VERSION_SCHEMA },
+        ['license_id', 'hardware_hash'],
+      ),
+      async handler(ctx: Context<{ license_id: number; hardware_hash: string; machine_name?: string; app_version?: string }>) {
+        const doc = await findLicense(ctx.params.license_id);
+        const { license_id: _id, ...device } = ctx.params;
+        const { activation, created } = await ctx.call<{ activation: ActivationOut; created: boolean }, Record<string, unknown>>('device.register', {
+          license_id: doc._id,
+          license_key: doc.key,
+          max_activations: doc.max_activations,
+          ...device,
+        });
+        if (created) (ctx.meta as { $statusCode?: number }).$statusCode = 201;
+        return {
+          success: true,
+          device_id: activation.id,
+          message: created ? 'Device registered successfully' : 'Device was already registered',
+        };
+      },
+    },
+
+    /** POST /api/license/:license_id/deactivate-device/:device_id */
+    deactivateDevice: {
+      params: objectSchema({ license_id: ID_SCHEMA, device_id: ID_SCHEMA }, ['license_id', 'device_id']),
+      async handler(ctx: Context<{ license_id: number; device_id: number }>) {
+        await findLicense(ctx.params.license_id);
+        return ctx.call('device.deactivate', ctx.params);
+      },
+    },
+
     /** Number of live sessions (GET /api/sessions/active-count). */
     activeSessions: {
       params: objectSchema({}),
@@ -384,6 +666,39 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
   },
 
   methods: {
+    async withActivationCounts(this: LicenseThis, ctx: Context, docs: LicenseDoc[]) {
+      if (docs.length === 0) return [];
+      const counts = await ctx.call<Record<string, number>, { license_ids: number[] }>('device.countActive', {
+        license_ids: docs.map(d => d._id),
+      });
+      return docs.map(d => ({ ...toLicenseOut(d), current_activations: counts[d._id] ?? 0 }));
+    },
+
+    async bulkSetActive(this: LicenseThis, ctx: Context, ids: number[], active: boolean) {
+      const docs = await LicenseModel.find({ _id: { $in: ids } }, { _id: 1 }).lean();
+      const found = docs.map(d => d._id);
+      if (found.length > 0) {
+        await LicenseModel.updateMany({ _id: { $in: found } }, { $set: { is_active: active, updated_at: new Date() } });
+        await this.announceLicenseChange(ctx, await LicenseModel.find({ _id: { $in: found } }).lean());
+      }
+      const present = new Set(found);
+      const verb = active ? 'activated' : 'deactivated';
+      return {
+        success: true,
+        count: found.length,
+        not_found: ids.filter(id => !present.has(id)),
+        message: `${found.length} licenses ${verb} successfully`,
+      };
+    },
+
+    /** Every replica drops its view of these licenses; listeners learn the fact once. */
+    async announceLicenseChange(this: LicenseThis, ctx: Context, docs: LicenseDoc[]) {
+      for (const doc of docs) {
+        await ctx.broadcast('license.changed', { id: doc._id, key: doc.key });
+        ctx.emit('license.updated', { license_id: doc._id, customer_id: doc.customer_id, is_active: doc.is_active });
+      }
+    },
+
     view(this: LicenseThis, key: string) {
       return this.views.get(key, () => this.loadView(key));
     },

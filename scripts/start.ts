@@ -6,6 +6,7 @@
  *   npm start                      every service in one process, in-process transporter
  *   SERVICES=api TRANSPORTER=nats://127.0.0.1:4222 npm start     one gateway node
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, config } from '../config/index.ts';
 import { createBroker, loadServices } from '../lib/broker.ts';
@@ -14,6 +15,8 @@ import { startEmbeddedMongo } from './lib/embedded-mongodb.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 async function main(): Promise<void> {
+  // A local .env fills in what the environment does not set (the environment wins).
+  if (existsSync(`${root}.env`)) process.loadEnvFile(`${root}.env`);
   let cfg;
   try {
     cfg = config();

@@ -24,7 +24,7 @@ import {
 import { ViewCache } from '../lib/view-cache.ts';
 import { SessionStore } from '../lib/sessions.ts';
 import { acquireRedis, releaseRedis } from '../lib/redis.ts';
-import { updateFor, type ReleaseInfo } from '../lib/releases.ts';
+import { updateFor, type ReleaseInfo, type UpdateAnswer } from '../lib/releases.ts';
 import { hardwareHashOf } from '../lib/hardware.ts';
 import { generateLicenseKey } from '../lib/license-keys.ts';
 import { startRepeatingJob, type RepeatingJob } from '../lib/jobs.ts';
@@ -63,6 +63,8 @@ interface LicenseThis extends Service {
   views: ViewCache<LicenseView>;
   sessions: SessionStore;
   releases: { list: Promise<ReleaseInfo[]>; at: number } | null;
+  updates: { list: ReleaseInfo[]; byVersion: Map<string, UpdateAnswer> } | null;
+  updateAnswer(releases: ReleaseInfo[], appVersion: string | undefined): UpdateAnswer;
   expiryJob: RepeatingJob | null;
   view(key: string): Promise<LicenseView>;
   loadView(key: string): Promise<LicenseView>;
@@ -724,6 +726,18 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       return status ?? null;
     },
 
+    /** Update fields per client version, computed once per release list (semver parsing is not free). */
+    updateAnswer(this: LicenseThis, releases: ReleaseInfo[], appVersion: string | undefined) {
+      if (this.updates?.list !== releases) this.updates = { list: releases, byVersion: new Map() };
+      const key = appVersion ?? '';
+      let answer = this.updates.byVersion.get(key);
+      if (!answer) {
+        answer = updateFor(releases, appVersion);
+        if (this.updates.byVersion.size < 10_000) this.updates.byVersion.set(key, answer);
+      }
+      return answer;
+    },
+
     releaseList(this: LicenseThis) {
       if (!this.releases || Date.now() - this.releases.at > RELEASES_MAX_AGE_MS) {
         const list = this.broker.call<ReleaseInfo[], Record<string, never>>('version.all', {}).catch((err: Error) => {
@@ -762,7 +776,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         }
         if (!admitted) code = 'TOO_MANY_USERS';
       }
-      const update = updateFor(releases, appVersion);
+      const update = this.updateAnswer(releases, appVersion);
       // Field order as in the reference's example answer.
       return {
         valid: code === 'VALID',
@@ -871,6 +885,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
   created(this: LicenseThis) {
     this.views = new ViewCache<LicenseView>(VIEW_MAX_AGE_MS, 100_000);
     this.releases = null;
+    this.updates = null;
     this.expiryJob = null;
   },
 

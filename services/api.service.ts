@@ -10,6 +10,7 @@ import type { Context, Service, ServiceSchema } from 'moleculer';
 import type { Redis } from 'ioredis';
 import { config, TEST_CREDENTIALS } from '../config/index.ts';
 import { ROUTES, routeKey, type RouteSpec } from '../lib/routes.ts';
+import { CLIENT_ROUTES } from '../lib/routes/client.routes.ts';
 import { toHttpError } from '../lib/http-errors.ts';
 import { InvalidApiKeyError, RateLimitError, ValidationError, AppError } from '../lib/errors.ts';
 import { authenticateAdmin } from '../lib/admin-auth.ts';
@@ -294,7 +295,9 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
           ),
         ]);
         const transit = (this.broker as unknown as { transit?: { connected: boolean } }).transit;
-        const needed = new Set(ROUTES.map(r => r.action).filter(a => !a.startsWith('api.')));
+        // Ready means the client API can be served: an admin-only service being down must not take
+        // the gateway out of the load balancer and stop every client verify with it.
+        const needed = new Set(CLIENT_ROUTES.map(r => r.action));
         const brokerUp = (!transit || transit.connected) && [...needed].every(a => names.has(a));
         const databaseUp = dbAnswers.length > 0 && dbAnswers.every(Boolean);
         const checks = {

@@ -127,10 +127,10 @@ const DeviceService: ServiceSchema<Record<string, never>, Record<string, never>,
       visibility: 'public',
       params: objectSchema({ license_ids: { type: 'array', items: ID_SCHEMA, maxItems: 10_000 } }, ['license_ids']),
       async handler(ctx: Context<{ license_ids: number[] }>) {
-        const rows = (await ActivationModel.aggregate([
+        const rows = await ActivationModel.aggregate<{ _id: number; count: number }>([
           { $match: { license_id: { $in: ctx.params.license_ids }, is_active: true } },
           { $group: { _id: '$license_id', count: { $sum: 1 } } },
-        ])) as Array<{ _id: number; count: number }>;
+        ]);
         const counts: Record<string, number> = {};
         for (const id of ctx.params.license_ids) counts[id] = 0;
         for (const row of rows) counts[row._id] = row.count;
@@ -149,7 +149,7 @@ const DeviceService: ServiceSchema<Record<string, never>, Record<string, never>,
         } catch {
           throw new ServiceUnavailableError('Heartbeat store unavailable');
         }
-        ctx.emit('device.heartbeat', { license_id: ctx.params.license_id, activation_id: ctx.params.activation_id, at: now });
+        await ctx.emit('device.heartbeat', { license_id: ctx.params.license_id, activation_id: ctx.params.activation_id, at: now });
         return { last_heartbeat: new Date(now).toISOString() };
       },
     },

@@ -353,7 +353,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
               notes: p.notes ?? '',
             });
             await ctx.broadcast('license.changed', { id: doc._id, key: doc.key });
-            ctx.emit('license.created', { license_id: doc._id, customer_id: doc.customer_id });
+            await ctx.emit('license.created', { license_id: doc._id, customer_id: doc.customer_id });
             (ctx.meta as { $statusCode?: number }).$statusCode = 201;
             return {
               id: doc._id,
@@ -513,7 +513,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
           await LicenseModel.deleteMany({ _id: { $in: ids } });
           for (const doc of docs) {
             await ctx.broadcast('license.changed', { id: doc._id, key: doc.key });
-            ctx.emit('license.deleted', { license_id: doc._id });
+            await ctx.emit('license.deleted', { license_id: doc._id });
           }
         }
         const found = new Set(ids);
@@ -653,7 +653,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
     'license.changed'(this: LicenseThis, ctx: Context<{ key: string }>) {
       this.views.invalidate(ctx.params.key);
     },
-    async 'device.changed'(this: LicenseThis, ctx: Context<{ license_key: string; license_id: number; activation_id: number }>) {
+    'device.changed'(this: LicenseThis, ctx: Context<{ license_key: string; license_id: number; activation_id: number }>) {
       this.views.invalidate(ctx.params.license_key);
       // A device that changed may have been deactivated: its session seat must not outlive it.
       this.sessions.forget([ctx.params.activation_id]);
@@ -697,7 +697,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
     async announceLicenseChange(this: LicenseThis, ctx: Context, docs: LicenseDoc[]) {
       for (const doc of docs) {
         await ctx.broadcast('license.changed', { id: doc._id, key: doc.key });
-        ctx.emit('license.updated', { license_id: doc._id, customer_id: doc.customer_id, is_active: doc.is_active });
+        await ctx.emit('license.updated', { license_id: doc._id, customer_id: doc.customer_id, is_active: doc.is_active });
       }
     },
 
@@ -818,7 +818,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         ...(p.app_version !== undefined ? { app_version: p.app_version } : {}),
       });
       if (created) {
-        ctx.emit('license.activated', { license_id: doc._id, activation_id: activation.id, customer_id: doc.customer_id });
+        await ctx.emit('license.activated', { license_id: doc._id, activation_id: activation.id, customer_id: doc.customer_id });
       }
       return {
         message: created ? 'License activated successfully' : 'License already activated on this machine',
@@ -862,7 +862,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       let customerId: number | null = null;
       try {
         await this.broker.waitForServices(['customer'], 10_000);
-        customerId = (await this.broker.call('customer.ensureTestCustomer', {})) as number | null;
+        customerId = await this.broker.call<number | null, Record<string, never>>('customer.ensureTestCustomer', {});
       } catch {
         this.logger.warn('Customer service not available: the test license is seeded without a customer');
       }

@@ -54,8 +54,12 @@ export class ConflictError extends AppError {
 }
 
 export class RateLimitError extends AppError {
-  constructor(retryAfterSeconds: number) {
-    super(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests, retry later', { retry_after: retryAfterSeconds });
+  /** `limit` is given by limits enforced inside a service, so the gateway can still set X-RateLimit-*. */
+  constructor(retryAfterSeconds: number, limit?: number) {
+    super(429, 'RATE_LIMIT_EXCEEDED', 'Too many requests, retry later', {
+      retry_after: retryAfterSeconds,
+      ...(limit !== undefined ? { limit, reset: retryAfterSeconds } : {}),
+    });
   }
 }
 

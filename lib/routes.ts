@@ -31,8 +31,6 @@ export interface RouteSpec {
   limit: LimitKind;
   tag: string;
   summary: string;
-  /** Also limited per activation (heartbeats: 1/min per activation). */
-  perActivation?: boolean;
   /** Status of a successful answer (201 for creations). */
   status?: number;
 }

@@ -15,7 +15,7 @@ import { toHttpError } from '../lib/http-errors.ts';
 import { InvalidApiKeyError, RateLimitError, ValidationError, AppError } from '../lib/errors.ts';
 import { authenticateAdmin } from '../lib/admin-auth.ts';
 import { acquireRedis, pingRedis, releaseRedis } from '../lib/redis.ts';
-import { ExactLimiter, SyncedWindowLimiter, type LimitDecision } from '../lib/rate-limiter.ts';
+import { SyncedWindowLimiter, type LimitDecision } from '../lib/rate-limiter.ts';
 import { digestsEqual, hashApiKey } from '../lib/api-keys.ts';
 import { renderMetrics } from '../lib/metrics.ts';
 import { buildOpenApi } from '../lib/openapi.ts';
@@ -46,7 +46,6 @@ interface GatewayThis extends Service {
   specs: Map<string, RouteSpec>;
   publicLimiter: SyncedWindowLimiter;
   adminLimiter: SyncedWindowLimiter;
-  heartbeatLimiter: ExactLimiter;
   apiKeyDigest: Buffer | null;
   apiKeyLoading: Promise<void> | null;
   /** Bumped by every rotation: a load that started before it must not store the old digest. */
@@ -104,11 +103,13 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
           const spec = this.specs.get(routeKey(alias.method, alias.fullPath));
           if (!spec) throw new AppError(404, 'ROUTE_NOT_FOUND', 'No such route');
           req.$spec = spec;
-          (ctx.meta as Record<string, unknown>).ip = this.clientIp(req);
-          if (spec.limit !== 'none') {
-            const limiter = spec.limit === 'admin' ? this.adminLimiter : this.publicLimiter;
-            const who = spec.limit === 'admin' ? String(req.headers.authorization ?? '') : this.clientIp(req);
-            this.applyLimit(res, limiter.hit(spec.limit === 'admin' ? createHash('sha1').update(who).digest('hex') : who));
+          const ip = this.clientIp(req);
+          (ctx.meta as Record<string, unknown>).ip = ip;
+          if (spec.limit === 'public') {
+            this.applyLimit(res, this.publicLimiter.hit(ip));
+          } else if (spec.limit === 'admin') {
+            // Per token; hashed so that no token sits in memory or Redis keys in clear.
+            this.applyLimit(res, this.adminLimiter.hit(createHash('sha1').update(String(req.headers.authorization ?? '')).digest('hex')));
           }
           if (spec.auth === 'apiKey') {
             await this.checkApiKey(req.headers['x-api-key']);
@@ -120,15 +121,7 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
               spec.auth,
             );
           }
-          const params = this.buildParams(req, spec);
-          if (spec.perActivation) {
-            const activation =
-              typeof params.activation_id === 'number' || typeof params.activation_id === 'string'
-                ? `a:${params.activation_id}`
-                : `h:${String(params.license_key)}:${String(params.hardware_hash)}`;
-            this.applyLimit(res, await this.heartbeatLimiter.hit(createHash('sha1').update(activation).digest('hex')));
-          }
-          req.$params = params;
+          req.$params = this.buildParams(req, spec);
         },
         onAfterCall(this: GatewayThis, ctx: Context, _route: unknown, req: GatewayRequest, res: ServerResponse, data: unknown) {
           const status = (ctx.meta as { $statusCode?: number }).$statusCode ?? req.$spec?.status ?? 200;
@@ -147,6 +140,13 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
       this.recordRequest(req, res, answer.status);
       if (res.headersSent) return;
       res.statusCode = answer.status;
+      // A limit enforced inside a service (heartbeats) reports its numbers in the error's details.
+      const limit = (err as { data?: { limit?: number; reset?: number } }).data;
+      if (answer.status === 429 && typeof limit?.limit === 'number') {
+        res.setHeader('X-RateLimit-Limit', limit.limit);
+        res.setHeader('X-RateLimit-Remaining', 0);
+        res.setHeader('X-RateLimit-Reset', limit.reset ?? 60);
+      }
       for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
       res.setHeader('Content-Type', 'application/json; charset=utf-8');
       res.end(JSON.stringify(answer.body));
@@ -355,7 +355,6 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
     this.redis = acquireRedis();
     this.publicLimiter = new SyncedWindowLimiter(this.redis, 'public', cfg.rateLimit.publicPerMinute, cfg.rateLimit.syncIntervalMs);
     this.adminLimiter = new SyncedWindowLimiter(this.redis, 'admin', cfg.rateLimit.adminPerMinute, cfg.rateLimit.syncIntervalMs);
-    this.heartbeatLimiter = new ExactLimiter(this.redis, 'heartbeat', cfg.rateLimit.heartbeatPerMinute);
     this.publicLimiter.start();
     this.adminLimiter.start();
     // A missed rotation event (a NATS reconnect) must not keep an old key alive for long.

@@ -5,8 +5,9 @@
  * hash first and a BullMQ job writes them to the activation records every HEARTBEAT_FLUSH_SECONDS; a
  * crash loses at most that much heartbeat freshness, never an activation.
  *
- * Every change of a license's devices is broadcast as `device.changed` (caches on every replica drop
- * the license's view) and announced once as a fact (`device.registered`, `device.deactivated`).
+ * Every change of a license's devices drops the license's verify view on every license node before the
+ * answer goes out (lib/invalidation.ts), and is announced once as a fact (`device.registered`,
+ * `device.deactivated`).
  */
 import { randomInt } from 'node:crypto';
 import type { Context, Service, ServiceSchema } from 'moleculer';
@@ -20,6 +21,7 @@ import { APP_VERSION_SCHEMA, HARDWARE_HASH_SCHEMA, ID_SCHEMA, LICENSE_KEY_SCHEMA
 import { acquireRedis, releaseRedis } from '../lib/redis.ts';
 import { startRepeatingJob, type RepeatingJob } from '../lib/jobs.ts';
 import { escapeRegex } from '../lib/licenses.ts';
+import { dropLicenseViews } from '../lib/invalidation.ts';
 
 export interface ActivationOut {
   id: number;
@@ -192,12 +194,13 @@ const DeviceService: ServiceSchema<Record<string, never>, Record<string, never>,
     removeForLicenses: {
       visibility: 'public',
       params: objectSchema({ license_ids: { type: 'array', items: ID_SCHEMA, maxItems: 1000 } }, ['license_ids']),
-      async handler(ctx: Context<{ license_ids: number[] }>) {
+      async handler(this: DeviceThis, ctx: Context<{ license_ids: number[] }>) {
         const docs = await ActivationModel.find({ license_id: { $in: ctx.params.license_ids } }, { _id: 1, license_id: 1, license_key: 1 }).lean();
         const res = await ActivationModel.deleteMany({ license_id: { $in: ctx.params.license_ids } });
-        for (const doc of docs) {
-          await ctx.broadcast('device.changed', { license_id: doc.license_id, license_key: doc.license_key, activation_id: doc._id });
-        }
+        await dropLicenseViews(this.broker, {
+          keys: [...new Set(docs.map(d => d.license_key))],
+          ended: docs.map(d => ({ license_id: d.license_id, activation_id: d._id })),
+        });
         return { removed: res.deletedCount };
       },
     },
@@ -341,9 +344,11 @@ const DeviceService: ServiceSchema<Record<string, never>, Record<string, never>,
     },
 
     async announceChange(this: DeviceThis, ctx: Context, doc: ActivationDoc, fact: string) {
-      const payload = { license_id: doc.license_id, license_key: doc.license_key, activation_id: doc._id, hardware_hash: doc.hardware_hash };
-      await ctx.broadcast('device.changed', payload);
-      await ctx.emit(fact, payload);
+      await dropLicenseViews(this.broker, {
+        keys: [doc.license_key],
+        ...(doc.is_active ? {} : { ended: [{ license_id: doc.license_id, activation_id: doc._id }] }),
+      });
+      await ctx.emit(fact, { license_id: doc.license_id, license_key: doc.license_key, activation_id: doc._id, hardware_hash: doc.hardware_hash });
     },
   },
 

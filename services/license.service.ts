@@ -12,7 +12,9 @@ import { config } from '../config/index.ts';
 import { dbMixin } from '../mixins/db.mixin.ts';
 import { LICENSE_TYPES, LicenseModel, type LicenseDoc } from '../models/license.model.ts';
 import { nextId } from '../models/counter.model.ts';
-import { AppError, ConflictError, NotFoundError, ValidationError, isDuplicateKeyError } from '../lib/errors.ts';
+import { createHash } from 'node:crypto';
+import { AppError, ConflictError, NotFoundError, RateLimitError, ServiceUnavailableError, ValidationError, isDuplicateKeyError } from '../lib/errors.ts';
+import { ExactLimiter } from '../lib/rate-limiter.ts';
 import { objectSchema, type JsonSchema } from '../lib/validation.ts';
 import {
   APP_VERSION_SCHEMA,
@@ -28,6 +30,7 @@ import { updateFor, type ReleaseInfo, type UpdateAnswer } from '../lib/releases.
 import { hardwareHashOf } from '../lib/hardware.ts';
 import { generateLicenseKey } from '../lib/license-keys.ts';
 import { startRepeatingJob, type RepeatingJob } from '../lib/jobs.ts';
+import { dropLicenseViews, type ViewChange } from '../lib/invalidation.ts';
 import {
   VERIFY_MESSAGES,
   dateOnly,
@@ -62,6 +65,7 @@ interface LicenseThis extends Service {
   redis: Redis;
   views: ViewCache<LicenseView>;
   sessions: SessionStore;
+  heartbeatLimiter: ExactLimiter;
   releases: { list: Promise<ReleaseInfo[]>; at: number } | null;
   updates: { list: ReleaseInfo[]; byVersion: Map<string, UpdateAnswer> } | null;
   updateAnswer(releases: ReleaseInfo[], appVersion: string | undefined): UpdateAnswer;
@@ -228,21 +232,34 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       ),
       async handler(this: LicenseThis, ctx: Context<{ license_key: string; hardware_hash?: string; activation_id?: number; app_version?: string }>) {
         const p = ctx.params;
-        let hardwareHash = p.hardware_hash;
-        if (hardwareHash === undefined) {
-          if (p.activation_id === undefined) {
-            throw new ValidationError('hardware_hash or activation_id is required', { field: 'hardware_hash', reason: 'required' });
-          }
-          const view = await this.view(p.license_key);
-          hardwareHash = [...view.activations].find(([, a]) => a.id === p.activation_id)?.[0] ?? '';
+        if (p.hardware_hash === undefined && p.activation_id === undefined) {
+          throw new ValidationError('hardware_hash or activation_id is required', { field: 'hardware_hash', reason: 'required' });
         }
+        const view = await this.view(p.license_key);
+        const hardwareHash =
+          p.hardware_hash ?? [...view.activations].find(([, a]) => a.id === p.activation_id)?.[0] ?? '';
+        // One limit per activation, whichever way the request names it; machines that are not
+        // activated are limited per (key, hardware) so they cannot hammer either.
+        const activation = view.activations.get(hardwareHash);
+        const limitKey = activation ? `a:${activation.id}` : `h:${p.license_key}:${hardwareHash || `id:${p.activation_id}`}`;
+        let decision;
+        try {
+          decision = await this.heartbeatLimiter.hit(createHash('sha1').update(limitKey).digest('hex'));
+        } catch {
+          throw new ServiceUnavailableError('Heartbeat store unavailable');
+        }
+        if (!decision.allowed) throw new RateLimitError(decision.resetSeconds, decision.limit);
+        (ctx.meta as { $responseHeaders?: Record<string, string> }).$responseHeaders = {
+          'X-RateLimit-Limit': String(decision.limit),
+          'X-RateLimit-Remaining': String(decision.remaining),
+          'X-RateLimit-Reset': String(decision.resetSeconds),
+        };
         const answer = await this.verifyAnswer(p.license_key, hardwareHash, p.app_version, {
           forceSession: true,
           activationId: p.activation_id,
         });
         let lastHeartbeat: string | null = null;
         if (answer.valid && answer.activation_id !== undefined) {
-          const view = await this.view(p.license_key);
           const recorded = await ctx.call<{ last_heartbeat: string }, { license_id: number; activation_id: number }>('device.recordHeartbeat', {
             license_id: view.license!.id,
             activation_id: answer.activation_id,
@@ -352,7 +369,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
               is_active: p.is_active ?? true,
               notes: p.notes ?? '',
             });
-            await ctx.broadcast('license.changed', { id: doc._id, key: doc.key });
+            await dropLicenseViews(this.broker, { keys: [doc.key] });
             await ctx.emit('license.created', { license_id: doc._id, customer_id: doc.customer_id });
             (ctx.meta as { $statusCode?: number }).$statusCode = 201;
             return {
@@ -511,10 +528,8 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
           await ctx.call('resource.releaseForLicenses', { license_ids: ids });
           await ctx.call('device.removeForLicenses', { license_ids: ids });
           await LicenseModel.deleteMany({ _id: { $in: ids } });
-          for (const doc of docs) {
-            await ctx.broadcast('license.changed', { id: doc._id, key: doc.key });
-            await ctx.emit('license.deleted', { license_id: doc._id });
-          }
+          await dropLicenseViews(this.broker, { keys: docs.map(d => d.key) });
+          for (const doc of docs) await ctx.emit('license.deleted', { license_id: doc._id });
         }
         const found = new Set(ids);
         return {
@@ -640,6 +655,27 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       },
     },
 
+    /** Drops this node's views (lib/invalidation.ts calls it on every license node). Internal. */
+    dropViews: {
+      visibility: 'public',
+      params: objectSchema({
+        keys: { type: 'array', items: LICENSE_KEY_SCHEMA, maxItems: 1000 },
+        all: { type: 'boolean' },
+        ended: {
+          type: 'array',
+          maxItems: 10_000,
+          items: objectSchema({ license_id: ID_SCHEMA, activation_id: ID_SCHEMA }, ['license_id', 'activation_id']),
+        },
+      }),
+      async handler(this: LicenseThis, ctx: Context<ViewChange>) {
+        if (ctx.params.all) this.views.clear();
+        for (const key of ctx.params.keys ?? []) this.views.invalidate(key);
+        // A deactivated device's session seat must not outlive it (idempotent on every node).
+        for (const { license_id, activation_id } of ctx.params.ended ?? []) await this.sessions.end(license_id, activation_id);
+        return true;
+      },
+    },
+
     /** Number of live sessions (GET /api/sessions/active-count). */
     activeSessions: {
       params: objectSchema({}),
@@ -650,14 +686,6 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
   },
 
   events: {
-    'license.changed'(this: LicenseThis, ctx: Context<{ key: string }>) {
-      this.views.invalidate(ctx.params.key);
-    },
-    'device.changed'(this: LicenseThis, ctx: Context<{ license_key: string; license_id: number; activation_id: number }>) {
-      this.views.invalidate(ctx.params.license_key);
-      // A device that changed may have been deactivated: its session seat must not outlive it.
-      this.sessions.forget([ctx.params.activation_id]);
-    },
     'customer.changed'(this: LicenseThis) {
       // Rare, and a customer may own many licenses: dropping every view is simplest and correct.
       this.views.clear();
@@ -695,8 +723,8 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
 
     /** Every replica drops its view of these licenses; listeners learn the fact once. */
     async announceLicenseChange(this: LicenseThis, ctx: Context, docs: LicenseDoc[]) {
+      await dropLicenseViews(this.broker, { keys: docs.map(d => d.key) });
       for (const doc of docs) {
-        await ctx.broadcast('license.changed', { id: doc._id, key: doc.key });
         await ctx.emit('license.updated', { license_id: doc._id, customer_id: doc.customer_id, is_active: doc.is_active });
       }
     },
@@ -849,7 +877,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         const claimed = await LicenseModel.findOneAndUpdate({ _id: c._id, expired_notified: false }, { $set: { expired_notified: true } }, { lean: true });
         if (!claimed) continue;
         fired += 1;
-        await this.broker.broadcast('license.changed', { id: c._id, key: c.key });
+        await dropLicenseViews(this.broker, { keys: [c.key] });
         await this.broker.emit('license.expired', { license_id: c._id, customer_id: c.customer_id, valid_until: dateOnly(c.valid_until) });
       }
       return fired;
@@ -892,6 +920,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
   async started(this: LicenseThis) {
     this.redis = acquireRedis();
     this.sessions = new SessionStore(this.redis, config().heartbeat.timeoutSeconds);
+    this.heartbeatLimiter = new ExactLimiter(this.redis, 'heartbeat', config().rateLimit.heartbeatPerMinute);
     if (!config().isProduction) await this.seedTestLicense();
     this.expiryJob = await startRepeatingJob('license-expiry', 60_000, () => this.notifyExpired(), err =>
       this.logger.warn('Expiry check failed', { message: err.message }),

@@ -48,8 +48,15 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
     }
     await Promise.all(brokers.map(b => b.start()));
     if (distributed) {
+      // Each node's own services satisfy waitForServices at once; wait until every node knows every
+      // other node too, or an early call or event could miss a node.
       const needed = [...new Set(nodes.flat())];
       await Promise.all(brokers.map(b => b.waitForServices(needed, 10_000)));
+      const deadline = Date.now() + 10_000;
+      while (!brokers.every(b => b.registry.getNodeList({ onlyAvailable: true }).length === brokers.length)) {
+        if (Date.now() > deadline) throw new Error('test nodes did not discover each other within 10 s');
+        await new Promise(resolve => setTimeout(resolve, 20));
+      }
     }
   } catch (err) {
     await Promise.all(brokers.map(b => b.stop().catch(() => undefined)));

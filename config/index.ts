@@ -11,7 +11,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] a
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Services a node can run (SERVICES); the default runs them all. */
-export const KNOWN_SERVICES = ['api', 'auth', 'license', 'device', 'version', 'customer'] as const;
+export const KNOWN_SERVICES = ['api', 'auth', 'license', 'device', 'version', 'customer', 'resource', 'search'] as const;
 export type ServiceName = (typeof KNOWN_SERVICES)[number];
 
 /** The reference's test credentials: seeded outside production, refused in production. */

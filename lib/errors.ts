@@ -70,7 +70,12 @@ export class ServiceUnavailableError extends Errors.MoleculerRetryableError {
   }
 }
 
-/** MongoDB duplicate-key error (E11000), as raised by the driver. */
+/**
+ * A unique index refused a write: MongoDB's E11000. The embedded FerretDB server reports the same
+ * violation on updates (not on inserts) as code 1 with SQLite's message, so that is recognised too.
+ */
 export function isDuplicateKeyError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  return code === 11000 || (code === 1 && typeof message === 'string' && message.includes('UNIQUE constraint failed'));
 }

@@ -11,6 +11,9 @@
 import { CLIENT_ROUTES, OPERATION_ROUTES } from './routes/client.routes.ts';
 import { ADMIN_ROUTES } from './routes/admin.routes.ts';
 import { LICENSE_ADMIN_ROUTES } from './routes/license-admin.routes.ts';
+import { CUSTOMER_ROUTES } from './routes/customer.routes.ts';
+import { RESOURCE_ROUTES } from './routes/resource.routes.ts';
+import { SEARCH_ROUTES } from './routes/search.routes.ts';
 
 /** none: public; apiKey: X-API-Key (client apps); viewer: any admin token; admin: admin role. */
 export const AUTH_KINDS = ['none', 'apiKey', 'viewer', 'admin'] as const;
@@ -35,7 +38,7 @@ export interface RouteSpec {
   status?: number;
 }
 
-export const ROUTES: RouteSpec[] = [...OPERATION_ROUTES, ...CLIENT_ROUTES, ...ADMIN_ROUTES, ...LICENSE_ADMIN_ROUTES];
+export const ROUTES: RouteSpec[] = [...OPERATION_ROUTES, ...CLIENT_ROUTES, ...ADMIN_ROUTES, ...LICENSE_ADMIN_ROUTES, ...CUSTOMER_ROUTES, ...RESOURCE_ROUTES, ...SEARCH_ROUTES];
 
 export function routeKey(method: string, fullPath: string): string {
   return `${method.toUpperCase()} ${fullPath}`;

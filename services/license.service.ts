@@ -528,6 +528,9 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
           await ctx.call('resource.releaseForLicenses', { license_ids: ids });
           await ctx.call('device.removeForLicenses', { license_ids: ids });
           await LicenseModel.deleteMany({ _id: { $in: ids } });
+          // Again, now that the licenses are gone: an allocation that passed its license check in
+          // between must not stay attached to a deleted license.
+          await ctx.call('resource.releaseForLicenses', { license_ids: ids });
           await dropLicenseViews(this.broker, { keys: docs.map(d => d.key) });
           for (const doc of docs) await ctx.emit('license.deleted', { license_id: doc._id });
         }

@@ -12,7 +12,7 @@ import { reloadConfig, type ServiceName } from '../../config/index.ts';
 import { createBroker, loadServices } from '../../lib/broker.ts';
 
 export const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
-export const ALL_SERVICES: ServiceName[] = ['api', 'auth', 'license', 'device', 'version', 'customer'];
+export const ALL_SERVICES: ServiceName[] = ['api', 'auth', 'license', 'device', 'version', 'customer', 'resource', 'search'];
 
 export interface SystemOptions {
   /** One entry per node; default: one node with every service. */

@@ -1,11 +1,11 @@
 /**
  * "Changes take effect at once, on every replica": a writer (admin edit, device change, customer
- * change) tells every node running the license service to drop its verify views, and waits until each
+ * change, new release) tells every node that caches the changed data to drop it, and waits until each
  * one did, before it answers. A broadcast event would return as soon as it is sent, and the very next
- * verify on another node could still be answered from the old view.
+ * verify on another node could still be answered from the old copy.
  *
- * A node that does not answer within the timeout is logged and skipped: its views expire on their own
- * (60 s), and a node that cannot answer cannot serve verifies either.
+ * A node that does not answer within the timeout is logged and skipped: its caches expire on their own
+ * (views after 60 s, release lists after 30 s), and a node that cannot answer cannot serve either.
  */
 import type { ServiceBroker } from 'moleculer';
 
@@ -14,21 +14,35 @@ export interface ViewChange {
   keys?: string[];
   /** Drop every view (a customer changed: it may own many licenses). */
   all?: boolean;
+  /** Drop the release list (a release was published). */
+  releases?: boolean;
   /** Sessions to end: devices that were deactivated or removed. */
   ended?: Array<{ license_id: number; activation_id: number }>;
 }
 
-export async function dropLicenseViews(broker: ServiceBroker, change: ViewChange): Promise<void> {
+/** Calls `action` on every available node that runs `service`, and waits for all of them. */
+export async function callEveryNode(broker: ServiceBroker, service: string, action: string, params: object): Promise<void> {
   const services = broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }) as Array<{
     name: string;
     nodeID?: string;
   }>;
-  const nodes = [...new Set(services.filter(s => s.name === 'license' && s.nodeID).map(s => s.nodeID!))];
+  const nodes = [...new Set(services.filter(s => s.name === service && s.nodeID).map(s => s.nodeID!))];
   await Promise.all(
     nodes.map(nodeID =>
-      broker.call('license.dropViews', change, { nodeID, timeout: 2000, retries: 0 }).catch((err: Error) => {
-        broker.logger.warn('A license node did not drop its views; they expire on their own', { nodeID, message: err.message });
+      broker.call(action, params, { nodeID, timeout: 2000, retries: 0 }).catch((err: Error) => {
+        broker.logger.warn('A node did not drop its cache; it expires on its own', { nodeID, action, message: err.message });
       }),
     ),
   );
+}
+
+export function dropLicenseViews(broker: ServiceBroker, change: ViewChange): Promise<void> {
+  return callEveryNode(broker, 'license', 'license.dropViews', change);
+}
+
+export async function dropReleaseLists(broker: ServiceBroker): Promise<void> {
+  await Promise.all([
+    callEveryNode(broker, 'version', 'version.dropReleases', {}),
+    dropLicenseViews(broker, { releases: true }),
+  ]);
 }

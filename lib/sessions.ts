@@ -73,11 +73,6 @@ export class SessionStore {
     await this.redis.multi().zrem(licenseKey(licenseId), String(activationId)).zrem(ALL_SESSIONS, `${licenseId}:${activationId}`).exec();
   }
 
-  /** Forgets the local memo of a license's activations (license changed: re-check against Redis). */
-  forget(activationIds: Iterable<number>): void {
-    for (const id of activationIds) this.recent.delete(id);
-  }
-
   async liveCount(now = Date.now()): Promise<number> {
     await this.redis.zremrangebyscore(ALL_SESSIONS, '-inf', now - this.timeoutMs);
     return this.redis.zcard(ALL_SESSIONS);

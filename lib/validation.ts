@@ -152,5 +152,8 @@ export function objectSchema(
   required: string[] = [],
   extra: Partial<JsonSchema> = {},
 ): JsonSchema {
-  return { type: 'object', properties, required, additionalProperties: false, ...extra };
+  // A deep copy: Moleculer drops an object that appears twice in one action's params when it sends the
+  // action list to other nodes (shared field schemas such as ID_SCHEMA would vanish on the gateway).
+  // (structuredClone would keep the shared references; a JSON round trip does not.)
+  return JSON.parse(JSON.stringify({ type: 'object', properties, required, additionalProperties: false, ...extra })) as JsonSchema;
 }

@@ -87,6 +87,7 @@ interface AuthMeta {
   principal?: AdminPrincipal | { kind: string };
   ip?: unknown;
   $statusCode?: number;
+  $location?: string;
 }
 
 interface AuthThis extends Service {
@@ -287,6 +288,7 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
           throw err;
         }
         ctx.meta.$statusCode = 201;
+        ctx.meta.$location = '/api/admin/users';
         this.announce(ctx, 'admin.user.created', { id: doc._id, role, by: adminPrincipal(ctx.meta)?.userId ?? null });
         return view(doc);
       },

@@ -2,8 +2,8 @@
  * Customers: the admin API's customer routes, plus what other services ask about customers
  * (`statuses` for the license service's views, `search` for the global search).
  *
- * Every change is broadcast as `customer.changed` {id} and announced once as a fact (`customer.created`,
- * `customer.updated`, `customer.deleted` with `customer_id`). An update or a deletion first makes every
+ * Every change is announced once as a fact (`customer.created`, `customer.updated`,
+ * `customer.deleted` with `customer_id`). An update or a deletion first makes every
  * license node drop its verify views and waits for them (lib/invalidation.ts), so a disabled customer's
  * licenses stop verifying at the very next verify, on every replica.
  *
@@ -213,7 +213,6 @@ const CustomerService: ServiceSchema<Record<string, never>, Record<string, never
             this.logger.error('Could not restore a customer whose deletion raced with a new license', { customer_id: id, message: err.message });
           });
           await dropLicenseViews(this.broker, { all: true });
-          await ctx.broadcast('customer.changed', { id });
           throw refuse(late.length);
         }
         await this.announce(ctx, id, 'customer.deleted');
@@ -358,7 +357,6 @@ const CustomerService: ServiceSchema<Record<string, never>, Record<string, never
       // A new customer is in no verify view yet; a changed or deleted one may be in many, and every
       // license node drops them before the answer goes out, so the next verify anywhere sees the change.
       if (fact !== 'customer.created') await dropLicenseViews(this.broker, { all: true });
-      await ctx.broadcast('customer.changed', { id });
       await ctx.emit(fact, { customer_id: id });
     },
   },

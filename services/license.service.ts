@@ -2,9 +2,10 @@
  * Licenses and the client licensing flow: activate, verify, heartbeat, info.
  *
  * The verify path is the one every client app hits at every start, so it is served from an in-process
- * view of each license (license, customer status, activations), kept until a broadcast event says its
- * source changed (`license.changed`, `device.changed`, `customer.changed`), plus the release list and a
- * memo of recently admitted sessions. A warm verify does no I/O at all (docs/performance.md).
+ * view of each license (license, customer status, activations), plus the release list and a memo of
+ * recently admitted sessions. Whoever changes one of their sources calls `dropViews` on every license
+ * node before answering (lib/invalidation.ts); views also expire after 60 s in case a node missed a
+ * call. A warm verify does no I/O at all (docs/performance.md).
  */
 import type { Context, Service, ServiceSchema } from 'moleculer';
 import type { Redis } from 'ioredis';
@@ -371,7 +372,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
             });
             await dropLicenseViews(this.broker, { keys: [doc.key] });
             await ctx.emit('license.created', { license_id: doc._id, customer_id: doc.customer_id });
-            (ctx.meta as { $statusCode?: number }).$statusCode = 201;
+            Object.assign(ctx.meta, { $statusCode: 201, $location: `/api/license/${doc._id}` });
             return {
               id: doc._id,
               key: doc.key,
@@ -448,10 +449,13 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
           ...(p.status !== undefined ? statusFilter(p.status) : {}),
         };
         const sortField = p.sort === 'id' ? '_id' : p.sort;
+        const direction = p.order === 'asc' ? 1 : -1;
+        // _id breaks ties, in the same direction, so pages never overlap or skip.
+        const sort: Record<string, 1 | -1> = sortField === '_id' ? { _id: direction } : { [sortField]: direction, _id: direction };
         const [total, docs] = await Promise.all([
           LicenseModel.countDocuments(filter),
           LicenseModel.find(filter)
-            .sort({ [sortField]: p.order === 'asc' ? 1 : -1, _id: 1 })
+            .sort(sort)
             .skip((p.page - 1) * p.limit)
             .limit(p.limit)
             .lean(),
@@ -640,7 +644,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
           max_activations: doc.max_activations,
           ...device,
         });
-        if (created) (ctx.meta as { $statusCode?: number }).$statusCode = 201;
+        if (created) Object.assign(ctx.meta, { $statusCode: 201, $location: `/api/license/${doc._id}/devices` });
         return {
           success: true,
           device_id: activation.id,
@@ -664,6 +668,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       params: objectSchema({
         keys: { type: 'array', items: LICENSE_KEY_SCHEMA, maxItems: 1000 },
         all: { type: 'boolean' },
+        releases: { type: 'boolean' },
         ended: {
           type: 'array',
           maxItems: 10_000,
@@ -672,6 +677,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       }),
       async handler(this: LicenseThis, ctx: Context<ViewChange>) {
         if (ctx.params.all) this.views.clear();
+        if (ctx.params.releases) this.releases = null;
         for (const key of ctx.params.keys ?? []) this.views.invalidate(key);
         // A deactivated device's session seat must not outlive it (idempotent on every node).
         for (const { license_id, activation_id } of ctx.params.ended ?? []) await this.sessions.end(license_id, activation_id);
@@ -685,16 +691,6 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       async handler(this: LicenseThis) {
         return { count: await this.sessions.liveCount() };
       },
-    },
-  },
-
-  events: {
-    'customer.changed'(this: LicenseThis) {
-      // Rare, and a customer may own many licenses: dropping every view is simplest and correct.
-      this.views.clear();
-    },
-    'release.published'(this: LicenseThis) {
-      this.releases = null;
     },
   },
 

@@ -1,6 +1,6 @@
 /**
  * Releases and update checks. Every node keeps the release list in memory (it is small and read on
- * every verify) and drops it when any replica announces `release.published`.
+ * every verify); publishing a release drops it on every version and license node before answering.
  */
 import type { Context, Service, ServiceSchema } from 'moleculer';
 import { config } from '../config/index.ts';
@@ -11,6 +11,7 @@ import { SEMVER_PATTERN, sortReleases, updateFor, type ReleaseInfo } from '../li
 import { ConflictError, NotFoundError, isDuplicateKeyError } from '../lib/errors.ts';
 import { objectSchema } from '../lib/validation.ts';
 import { LICENSE_KEY_SCHEMA } from '../lib/schemas.ts';
+import { dropReleaseLists } from '../lib/invalidation.ts';
 
 interface VersionThis extends Service {
   releases: Promise<ReleaseInfo[]> | null;
@@ -67,6 +68,16 @@ const VersionService: ServiceSchema<Record<string, never>, Record<string, never>
       },
     },
 
+    /** Drops this node's release list (lib/invalidation.ts calls it on every version node). Internal. */
+    dropReleases: {
+      visibility: 'public',
+      params: objectSchema({}),
+      handler(this: VersionThis) {
+        this.releases = null;
+        return true;
+      },
+    },
+
     /** POST /api/versions (admin) */
     publish: {
       params: objectSchema(
@@ -93,9 +104,10 @@ const VersionService: ServiceSchema<Record<string, never>, Record<string, never>
             release_notes: p.release_notes ?? '',
             is_mandatory: p.is_mandatory ?? false,
           });
-          this.releases = null;
-          await ctx.broadcast('release.published', { id: doc._id, version: doc.version });
-          (ctx.meta as { $statusCode?: number }).$statusCode = 201;
+          await dropReleaseLists(this.broker);
+          await ctx.emit('release.published', { id: doc._id, version: doc.version, is_mandatory: doc.is_mandatory });
+          // Releases have no route of their own; the list is where a new one shows.
+          Object.assign(ctx.meta, { $statusCode: 201, $location: '/api/versions' });
           return { id: doc._id, ...toInfo(doc.toObject()) };
         } catch (err) {
           if (isDuplicateKeyError(err)) {
@@ -116,11 +128,6 @@ const VersionService: ServiceSchema<Record<string, never>, Record<string, never>
     },
   },
 
-  events: {
-    'release.published'(this: VersionThis) {
-      this.releases = null;
-    },
-  },
 
   methods: {
     allReleases(this: VersionThis) {

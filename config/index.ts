@@ -124,6 +124,18 @@ function url(env: Env, name: string, fallback: string | undefined, protocols: re
   return raw;
 }
 
+/** MongoDB URLs may list several hosts (replica sets), which WHATWG URL parsing rejects. */
+function mongoUrl(env: Env): string | undefined {
+  const raw = read(env, 'MONGO_URL');
+  if (raw === undefined) return undefined;
+  const match = /^mongodb(?:\+srv)?:\/\/([^/?#\s]+)(?:[/?][^\s]*)?$/.exec(raw);
+  const hosts = match?.[1]?.split('@').pop()?.split(',') ?? [];
+  if (hosts.length === 0 || !hosts.every(host => /^[\w.-]+(?::\d{1,5})?$/.test(host))) {
+    throw new ConfigError('MONGO_URL', 'must be a URL such as mongodb://host:27017/database (or mongodb+srv://, several hosts separated by commas)');
+  }
+  return raw;
+}
+
 /** Redis URLs may be given as host:port, as the default shows. */
 function redisUrl(env: Env): string {
   const raw = read(env, 'REDIS_URL');
@@ -151,7 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', NODE_ENVS, 'development');
   const isProduction = nodeEnv === 'production';
 
-  const mongoRaw = url(env, 'MONGO_URL', undefined, ['mongodb:', 'mongodb+srv:']);
+  const mongoRaw = mongoUrl(env);
   if (isProduction && mongoRaw === undefined) {
     throw new ConfigError('MONGO_URL', 'is required when NODE_ENV=production');
   }

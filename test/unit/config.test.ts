@@ -102,6 +102,12 @@ describe('loadConfig', function () {
       expect(loadConfig({ REDIS_URL: 'redis-host:6379' }).redisUrl).to.equal('redis://redis-host:6379');
     });
 
+    it('accepts a replica-set MONGO_URL with several hosts, credentials and options', function () {
+      const url = 'mongodb://app:secret@mongo-0.db:27017,mongo-1.db:27017,mongo-2.db/license_server?replicaSet=rs0';
+      expect(loadConfig({ MONGO_URL: url }).mongoUrl).to.equal(url);
+      expect(loadConfig({ MONGO_URL: 'mongodb+srv://cluster0.example.net/licenses' }).mongoUrlIsDefault).to.equal(false);
+    });
+
     it('reads TRANSPORTER=none as the in-process transporter', function () {
       expect(loadConfig({ TRANSPORTER: 'none' }).transporter).to.equal(null);
     });

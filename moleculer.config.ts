@@ -5,6 +5,7 @@ import type { BrokerOptions } from 'moleculer';
 import { config } from './config/index.ts';
 import { AjvValidator } from './lib/validation.ts';
 import { ScrapeReporter } from './lib/metrics.ts';
+import { ActionMetricsMiddleware } from './lib/hot-metrics.ts';
 
 export function brokerOptions(): BrokerOptions {
   const cfg = config();
@@ -38,6 +39,24 @@ export function brokerOptions(): BrokerOptions {
       reporter: [new ScrapeReporter({ port: cfg.metricsPort ?? false, includes: undefined }) as never],
     },
     tracing: { enabled: false },
+    // Moleculer's internal middlewares in their usual order, with its request-metrics middleware
+    // replaced by a lean one (lib/hot-metrics.ts; docs/performance.md has the measurement).
+    internalMiddlewares: false,
+    middlewares: [
+      'ActionHook',
+      'Validator',
+      'Bulkhead',
+      'Cacher',
+      'ContextTracker',
+      'CircuitBreaker',
+      'Timeout',
+      'Retry',
+      'Fallback',
+      'ErrorHandler',
+      ActionMetricsMiddleware as never,
+      'Debounce',
+      'Throttle',
+    ],
     tracking: { enabled: true, shutdownTimeout: 10_000 },
     heartbeatInterval: 5,
     heartbeatTimeout: 15,

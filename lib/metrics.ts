@@ -1,9 +1,11 @@
 /**
- * Prometheus output of Moleculer's built-in metrics. Moleculer's reporter always opens its own HTTP
- * port; this one does so only when METRICS_PORT is set (service-only nodes), and otherwise just renders
- * the text that the gateway serves at GET /metrics on its own port.
+ * Prometheus output: Moleculer's built-in metrics (process, event loop, broker, transit) followed by
+ * the per-request counters of lib/hot-metrics.ts. Moleculer's reporter always opens its own HTTP port;
+ * this one does so only when METRICS_PORT is set (service-only nodes), and otherwise just renders the
+ * text that the gateway serves at GET /metrics on its own port.
  */
 import { MetricReporters, type ServiceBroker } from 'moleculer';
+import { hotMetrics } from './hot-metrics.ts';
 
 const PrometheusBase = (MetricReporters as unknown as { Prometheus: new (opts: object) => object }).Prometheus;
 const BaseReporter = (MetricReporters as unknown as { Base: { prototype: { init(registry: unknown): void } } }).Base;
@@ -11,6 +13,7 @@ const BaseReporter = (MetricReporters as unknown as { Base: { prototype: { init(
 interface PrometheusLike {
   opts: { port: number | false; defaultLabels: unknown };
   defaultLabels: unknown;
+  registry: { broker: ServiceBroker };
   generatePrometheusResponse(): string;
 }
 
@@ -23,6 +26,12 @@ export class ScrapeReporter extends (PrometheusBase as new (opts: object) => Pro
     BaseReporter.prototype.init.call(this, registry);
     const labels = this.opts.defaultLabels;
     this.defaultLabels = typeof labels === 'function' ? (labels as (r: unknown) => unknown).call(this, registry) : labels;
+  }
+
+  override generatePrometheusResponse(): string {
+    const broker = this.registry.broker;
+    const base = { namespace: broker.namespace, nodeID: broker.nodeID };
+    return `${super.generatePrometheusResponse()}\n${hotMetrics(broker).render(base)}\n`;
   }
 
   override stop(): Promise<void> {

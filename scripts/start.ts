@@ -32,7 +32,12 @@ async function main(): Promise<void> {
   if (cfg.mongoUrlIsDefault) {
     const port = Number(new URL(cfg.mongoUrl).port);
     process.stdout.write(`MONGO_URL is not set: starting the embedded MongoDB-compatible server on 127.0.0.1:${port}\n`);
-    mongo = await startEmbeddedMongo({ port, dir: `${root}.data/mongodb` });
+    try {
+      mongo = await startEmbeddedMongo({ port, dir: `${root}.data/mongodb` });
+    } catch (err) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exit(1);
+    }
   }
 
   const broker = createBroker({ skipProcessEventRegistration: true });

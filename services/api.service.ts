@@ -18,6 +18,7 @@ import { acquireRedis, pingRedis, releaseRedis } from '../lib/redis.ts';
 import { SyncedWindowLimiter, type LimitDecision } from '../lib/rate-limiter.ts';
 import { digestsEqual, hashApiKey } from '../lib/api-keys.ts';
 import { renderMetrics } from '../lib/metrics.ts';
+import { hotMetrics, type CounterChild, type CounterFamily, type HistogramChild, type HistogramFamily } from '../lib/hot-metrics.ts';
 import { buildOpenApi } from '../lib/openapi.ts';
 import { isJsonSchema, type JsonSchema } from '../lib/validation.ts';
 import { coerceFromStrings } from '../lib/coerce.ts';
@@ -53,6 +54,9 @@ interface GatewayThis extends Service {
   apiKeyTimer: NodeJS.Timeout | undefined;
   healthCache: { at: number; report: Promise<HealthReport> } | null;
   testKeyDigest: Buffer;
+  httpRequests: CounterFamily;
+  httpDuration: HistogramFamily;
+  routeSeries: Map<string, { count: CounterChild; time: HistogramChild }>;
   loadApiKey(): Promise<void>;
   checkApiKey(header: unknown): Promise<void>;
   clientIp(req: IncomingMessage): string;
@@ -63,6 +67,7 @@ interface GatewayThis extends Service {
 }
 
 const METHODS_WITH_QUERY = new Set(['GET', 'DELETE']);
+const KNOWN_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']);
 
 function aliasesFor(routes: RouteSpec[]): Record<string, string> {
   return Object.fromEntries(routes.map(r => [`${r.method} ${r.path}`, r.action]));
@@ -312,10 +317,21 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
     },
 
     recordRequest(this: GatewayThis, req: GatewayRequest, _res: ServerResponse, status: number) {
+      // Unmatched paths share one label value: a URL must never become a label (unbounded series).
       const route = req.$spec ? req.$spec.path : 'unmatched';
-      const method = req.method ?? 'GET';
-      this.broker.metrics.increment('http_requests_total', { method, route, status });
-      this.broker.metrics.observe('http_request_duration_seconds', elapsedSeconds(req.$startTime), { method, route });
+      const method = req.$spec ? req.$spec.method : KNOWN_METHODS.has(req.method ?? '') ? req.method! : 'other';
+      const key = `${method} ${route} ${status}`;
+      let series = this.routeSeries.get(key);
+      if (!series) {
+        const labels = { method, route };
+        series = {
+          count: this.httpRequests.child({ ...labels, status: String(status) }),
+          time: this.httpDuration.child(labels),
+        };
+        this.routeSeries.set(key, series);
+      }
+      series.count.inc();
+      series.time.observe(elapsedSeconds(req.$startTime));
     },
 
     send404(this: GatewayThis, req: GatewayRequest, res: ServerResponse) {
@@ -334,20 +350,9 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
     this.apiKeyGeneration = 0;
     this.healthCache = null;
     this.testKeyDigest = hashApiKey(TEST_CREDENTIALS.apiKey);
-    this.broker.metrics.register({
-      type: 'counter',
-      name: 'http_requests_total',
-      labelNames: ['method', 'route', 'status'],
-      description: 'HTTP requests by route and status',
-    });
-    this.broker.metrics.register({
-      type: 'histogram',
-      name: 'http_request_duration_seconds',
-      labelNames: ['method', 'route'],
-      unit: 'seconds',
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      description: 'HTTP request latency by route',
-    });
+    this.httpRequests = hotMetrics(this.broker).counter('http_requests_total', 'HTTP requests by route and status');
+    this.httpDuration = hotMetrics(this.broker).histogram('http_request_duration_seconds', 'HTTP request latency by route');
+    this.routeSeries = new Map();
   },
 
   started(this: GatewayThis) {

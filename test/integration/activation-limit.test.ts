@@ -2,6 +2,7 @@
 // the requests spread over two license-service nodes connected by NATS. The same assertions run against
 // both deployments; the stored records are the judge, not only the HTTP answers.
 import { randomBytes } from 'node:crypto';
+import { hotMetrics } from '../../lib/hot-metrics.ts';
 import { expect } from 'chai';
 import type { ServiceBroker } from 'moleculer';
 import type { ServiceName } from '../../config/index.ts';
@@ -12,17 +13,9 @@ const AUTH = { 'x-api-key': TEST_API_KEY };
 const MAX_ACTIVATIONS = 5;
 const MACHINES = 50;
 
-interface MetricValue {
-  value: number;
-  labels: Record<string, string>;
-}
-
 /** How many `license.activate` calls this broker's own license service handled. */
 function activationsHandled(broker: ServiceBroker): number {
-  const metric = broker.metrics.getMetric('moleculer.request.total') as unknown as { snapshot(): MetricValue[] } | null;
-  return (metric?.snapshot() ?? [])
-    .filter(v => v.labels.action === 'license.activate' && v.labels.type === 'local')
-    .reduce((sum, v) => sum + v.value, 0);
+  return hotMetrics(broker).total('moleculer_action_calls_total', { action: 'license.activate' });
 }
 
 function hardware(): string {

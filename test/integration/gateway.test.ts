@@ -85,7 +85,10 @@ describe('gateway', function () {
       expect(res.text).to.match(/^http_requests_total\{[^}]*method="GET",route="\/api\/version\/latest",status="200"\} [1-9]\d*$/m);
       expect(res.text).to.match(/^# TYPE http_request_duration_seconds histogram$/m);
       expect(res.text).to.match(/^http_request_duration_seconds_bucket\{[^}]*route="\/api\/version\/latest"[^}]*\} \d+$/m);
-      expect(res.text).to.match(/^moleculer_request_total\{[^}]*action="version\.latest"[^}]*\} [1-9]\d*$/m);
+      expect(res.text).to.match(/^moleculer_action_calls_total\{[^}]*action="version\.latest",outcome="ok"\} [1-9]\d*$/m);
+      expect(res.text).to.match(/^moleculer_action_duration_seconds_bucket\{[^}]*action="version\.latest",le="\+Inf"\} [1-9]\d*$/m);
+      // Moleculer's own process and broker metrics are there too.
+      expect(res.text).to.match(/^# TYPE moleculer_registry_nodes_total gauge$/m);
     });
 
     it('counts requests that matched no route under route="unmatched"', async function () {

@@ -3,6 +3,7 @@
 // session count. Each test checks the status, the exact body shape and what the stores hold, and the
 // ones that change a license prove that the very next client verify sees the change.
 import { randomBytes } from 'node:crypto';
+import { hotMetrics } from '../../lib/hot-metrics.ts';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import type { ServiceBroker } from 'moleculer';
@@ -802,12 +803,7 @@ describe('license management admin API', function () {
 
 /** How many verify calls this broker's own license service answered. */
 function verifiesServed(broker: ServiceBroker): number {
-  const metric = broker.metrics.getMetric('moleculer.request.total') as unknown as {
-    snapshot(): Array<{ value: number; labels: Record<string, string> }>;
-  } | null;
-  return (metric?.snapshot() ?? [])
-    .filter(v => v.labels.action === 'license.verify' && v.labels.type === 'local')
-    .reduce((sum, v) => sum + v.value, 0);
+  return hotMetrics(broker).total('moleculer_action_calls_total', { action: 'license.verify' });
 }
 
 describe('license changes take effect at once on every license node (two nodes over NATS)', function () {

@@ -22,6 +22,7 @@ import { hotMetrics, type CounterChild, type CounterFamily, type HistogramChild,
 import { buildOpenApi } from '../lib/openapi.ts';
 import { isJsonSchema, type JsonSchema } from '../lib/validation.ts';
 import { coerceFromStrings } from '../lib/coerce.ts';
+import { jsonBody } from '../lib/json-body.ts';
 
 interface GatewayRequest extends IncomingMessage {
   $params: { body?: unknown; query?: Record<string, unknown>; params?: Record<string, string> } & Record<string, unknown>;
@@ -102,7 +103,9 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
         mergeParams: false,
         authentication: false,
         authorization: false,
-        bodyParsers: { json: { strict: true, limit: 65536 }, urlencoded: false },
+        bodyParsers: false,
+        // lib/json-body.ts; filled in merged() with MAX_BODY_BYTES.
+        use: [],
         logging: false,
         async onBeforeCall(this: GatewayThis, ctx: Context, _route: unknown, req: GatewayRequest, res: ServerResponse, alias: Alias) {
           const spec = this.specs.get(routeKey(alias.method, alias.fullPath));
@@ -160,10 +163,10 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
 
   merged(schema: ServiceSchema) {
     const cfg = config();
-    const settings = schema.settings as { port: number; ip: string; routes: Array<{ bodyParsers: { json: { limit: number } } }> };
+    const settings = schema.settings as { port: number; ip: string; routes: Array<{ use: unknown[] }> };
     settings.port = cfg.port;
     settings.ip = cfg.host;
-    for (const route of settings.routes) route.bodyParsers.json.limit = cfg.maxBodyBytes;
+    for (const route of settings.routes) route.use = [jsonBody(cfg.maxBodyBytes)];
   },
 
   actions: {
@@ -261,12 +264,12 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
       if (METHODS_WITH_QUERY.has(spec.method)) {
         source = raw.query ?? {};
       } else {
-        source = raw.body ?? {};
-        const type = String(req.headers['content-type'] ?? '');
-        const length = Number(req.headers['content-length'] ?? 0);
-        if (length > 0 && !/^application\/([\w.-]+\+)?json\b/i.test(type)) {
+        // lib/json-body.ts reads only JSON: a body that was sent but not read had another type.
+        const sent = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+        if (raw.body === undefined && sent) {
           throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json');
         }
+        source = raw.body ?? {};
       }
       if (!isPlainObject(source)) {
         throw new ValidationError('The request body must be a JSON object', { field: '', reason: 'type_invalid' });

@@ -45,8 +45,7 @@ export class SessionStore {
    * `force` always asks Redis (heartbeats); verifies may be answered from the recent-admission memo.
    */
   async touch(licenseId: number, activationId: number, maxUsers: number, force = false, now = Date.now()): Promise<boolean> {
-    const last = this.recent.get(activationId);
-    if (!force && last !== undefined && now - last < this.refreshMs) return true;
+    if (!force && this.admittedRecently(activationId, now)) return true;
     const admitted = await this.redis.eval(
       TOUCH_SCRIPT,
       2,
@@ -65,6 +64,12 @@ export class SessionStore {
     }
     this.recent.delete(activationId);
     return false;
+  }
+
+  /** True when this process admitted the activation recently enough to answer without Redis. */
+  admittedRecently(activationId: number, now = Date.now()): boolean {
+    const last = this.recent.get(activationId);
+    return last !== undefined && now - last < this.refreshMs;
   }
 
   /** Ends the session of an activation (device deactivated). */

@@ -69,12 +69,21 @@ export function licenseProblem(view: LicenseView, now: number): VerifyCode | nul
   return null;
 }
 
-/** Checks 1-6: the license and this machine's activation. */
-export function evaluate(view: LicenseView, hardwareHash: string, now: number): { code: VerifyCode; activation?: ActivationSnapshot } {
+/**
+ * Checks 1-6: the license and this machine's activation. A legacy client that names its activation
+ * must name this machine's.
+ */
+export function evaluate(
+  view: LicenseView,
+  hardwareHash: string,
+  now: number,
+  expectedActivationId?: number,
+): { code: VerifyCode; activation?: ActivationSnapshot } {
   const problem = licenseProblem(view, now);
   if (problem) return { code: problem };
   const activation = view.activations.get(hardwareHash);
   if (!activation?.is_active) return { code: 'NOT_ACTIVATED' };
+  if (expectedActivationId !== undefined && activation.id !== expectedActivationId) return { code: 'NOT_ACTIVATED' };
   return { code: 'VALID', activation };
 }
 

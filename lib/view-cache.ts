@@ -9,6 +9,8 @@
 interface Entry<V> {
   value: Promise<V>;
   at: number;
+  /** The loaded value, once the load finished: lets a warm read skip the promise machinery. */
+  ready?: V;
 }
 
 export class ViewCache<V> {
@@ -26,15 +28,26 @@ export class ViewCache<V> {
     if (entry && now - entry.at < this.maxAgeMs) return entry.value;
     const fresh: Entry<V> = { value: load(), at: now };
     this.entries.set(key, fresh);
-    fresh.value.catch(() => {
-      if (this.entries.get(key) === fresh) this.entries.delete(key);
-    });
+    fresh.value.then(
+      value => {
+        fresh.ready = value;
+      },
+      () => {
+        if (this.entries.get(key) === fresh) this.entries.delete(key);
+      },
+    );
     if (this.entries.size > this.maxEntries) {
       // Maps iterate in insertion order: the first key is the oldest entry.
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
     return fresh.value;
+  }
+
+  /** The value if it is loaded and fresh, without waiting; undefined otherwise (then use get). */
+  peek(key: string, now = Date.now()): V | undefined {
+    const entry = this.entries.get(key);
+    return entry && now - entry.at < this.maxAgeMs ? entry.ready : undefined;
   }
 
   invalidate(key: string): void {

@@ -57,9 +57,20 @@ interface VerifyAnswer {
   code: VerifyCode;
   message: string;
   license?: { key: string; valid_until: string | null; max_users: number };
-  update_available: boolean;
-  latest_version: string | null;
-  activation_id?: number;
+  update_available?: boolean;
+  latest_version?: string | null;
+}
+
+/** The answer, and the activation that was found valid (heartbeats record it). */
+interface Verdict {
+  answer: VerifyAnswer;
+  activationId: number | undefined;
+}
+
+interface VerifyOptions {
+  /** Heartbeats always refresh the session in Redis; verifies may rely on a recent admission. */
+  forceSession: boolean;
+  activationId?: number;
 }
 
 interface LicenseThis extends Service {
@@ -67,7 +78,7 @@ interface LicenseThis extends Service {
   views: ViewCache<LicenseView>;
   sessions: SessionStore;
   heartbeatLimiter: ExactLimiter;
-  releases: { list: Promise<ReleaseInfo[]>; at: number } | null;
+  releases: { list: Promise<ReleaseInfo[]>; at: number; ready?: ReleaseInfo[] } | null;
   updates: { list: ReleaseInfo[]; byVersion: Map<string, UpdateAnswer> } | null;
   updateAnswer(releases: ReleaseInfo[], appVersion: string | undefined): UpdateAnswer;
   expiryJob: RepeatingJob | null;
@@ -75,7 +86,9 @@ interface LicenseThis extends Service {
   loadView(key: string): Promise<LicenseView>;
   customerStatus(id: number | null): Promise<CustomerStatus | null>;
   releaseList(): Promise<ReleaseInfo[]>;
-  verifyAnswer(key: string, hardwareHash: string, appVersion: string | undefined, opts: { forceSession: boolean; activationId?: number }): Promise<VerifyAnswer>;
+  verifyAnswer(key: string, hardwareHash: string, appVersion: string | undefined, opts: VerifyOptions): Verdict | Promise<Verdict>;
+  verifySlow(key: string, hardwareHash: string, appVersion: string | undefined, opts: VerifyOptions, now: number): Promise<Verdict>;
+  composeAnswer(view: LicenseView, releases: ReleaseInfo[], code: VerifyCode, appVersion: string | undefined): VerifyAnswer;
   activateOn(ctx: Context, p: { license_key: string; hardware_hash: string; machine_name?: string; app_version?: string }): Promise<{ message: string; activation: Record<string, unknown> }>;
   notifyExpired(): Promise<number>;
   withActivationCounts(ctx: Context, docs: LicenseDoc[]): Promise<Array<LicenseOut & { current_activations: number }>>;
@@ -186,12 +199,12 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         { license_key: LICENSE_KEY_SCHEMA, hardware_hash: HARDWARE_HASH_SCHEMA, app_version: APP_VERSION_SCHEMA },
         ['license_key', 'hardware_hash'],
       ),
-      async handler(this: LicenseThis, ctx: Context<{ license_key: string; hardware_hash: string; app_version?: string }>) {
-        const answer = await this.verifyAnswer(ctx.params.license_key, ctx.params.hardware_hash, ctx.params.app_version, {
+      handler(this: LicenseThis, ctx: Context<{ license_key: string; hardware_hash: string; app_version?: string }>) {
+        // Not async: a warm verify is answered without creating a single promise here.
+        const verdict = this.verifyAnswer(ctx.params.license_key, ctx.params.hardware_hash, ctx.params.app_version, {
           forceSession: false,
         });
-        delete answer.activation_id;
-        return answer;
+        return verdict instanceof Promise ? verdict.then(v => v.answer) : verdict.answer;
       },
     },
 
@@ -211,12 +224,11 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         ctx: Context<{ license_key: string; activation_id?: number | string; hardware_id: string | Record<string, unknown>; app_version?: string }>,
       ) {
         const p = ctx.params;
-        const answer = await this.verifyAnswer(p.license_key, hardwareHashOf(p.hardware_id), p.app_version, {
+        const verdict = await this.verifyAnswer(p.license_key, hardwareHashOf(p.hardware_id), p.app_version, {
           forceSession: false,
           activationId: p.activation_id === undefined ? undefined : Number(p.activation_id),
         });
-        delete answer.activation_id;
-        return answer;
+        return verdict.answer;
       },
     },
 
@@ -255,15 +267,15 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
           'X-RateLimit-Remaining': String(decision.remaining),
           'X-RateLimit-Reset': String(decision.resetSeconds),
         };
-        const answer = await this.verifyAnswer(p.license_key, hardwareHash, p.app_version, {
+        const { answer, activationId } = await this.verifyAnswer(p.license_key, hardwareHash, p.app_version, {
           forceSession: true,
           activationId: p.activation_id,
         });
         let lastHeartbeat: string | null = null;
-        if (answer.valid && answer.activation_id !== undefined) {
+        if (answer.valid && activationId !== undefined) {
           const recorded = await ctx.call<{ last_heartbeat: string }, { license_id: number; activation_id: number }>('device.recordHeartbeat', {
             license_id: view.license!.id,
-            activation_id: answer.activation_id,
+            activation_id: activationId,
           });
           lastHeartbeat = recorded.last_heartbeat;
         }
@@ -272,7 +284,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
           valid: answer.valid,
           code: answer.code,
           message: answer.valid ? 'Heartbeat recorded' : answer.message,
-          activation_id: answer.activation_id ?? null,
+          activation_id: answer.valid ? (activationId ?? null) : null,
           last_heartbeat: lastHeartbeat,
           next_heartbeat_seconds: HEARTBEAT_INTERVAL_SECONDS,
           update_available: answer.update_available,
@@ -773,25 +785,48 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
           this.releases = null;
           return [] as ReleaseInfo[];
         });
-        this.releases = { list, at: Date.now() };
+        const record: NonNullable<LicenseThis['releases']> = { list, at: Date.now() };
+        void list.then(ready => {
+          record.ready = ready;
+        });
+        this.releases = record;
       }
       return this.releases.list;
     },
 
-    async verifyAnswer(
+    /**
+     * The verify answer. Warm (view, releases and a recent session admission in memory) it is computed
+     * synchronously, with no promise at all; otherwise verifySlow loads what is missing.
+     */
+    verifyAnswer(
       this: LicenseThis,
       key: string,
       hardwareHash: string,
       appVersion: string | undefined,
-      opts: { forceSession: boolean; activationId?: number },
-    ): Promise<VerifyAnswer> {
+      opts: VerifyOptions,
+    ): Verdict | Promise<Verdict> {
       const now = Date.now();
-      const [view, releases] = await Promise.all([this.view(key), this.releaseList()]);
-      let { code, activation } = evaluate(view, hardwareHash, now);
-      if (activation && opts.activationId !== undefined && activation.id !== opts.activationId) {
-        code = 'NOT_ACTIVATED';
-        activation = undefined;
+      const view = this.views.peek(key, now);
+      const releases = this.releases && now - this.releases.at <= RELEASES_MAX_AGE_MS ? this.releases.ready : undefined;
+      if (view && releases) {
+        const { code, activation } = evaluate(view, hardwareHash, now, opts.activationId);
+        if (code !== 'VALID' || (activation && !opts.forceSession && this.sessions.admittedRecently(activation.id, now))) {
+          return { answer: this.composeAnswer(view, releases, code, appVersion), activationId: activation?.id };
+        }
       }
+      return this.verifySlow(key, hardwareHash, appVersion, opts, now);
+    },
+
+    async verifySlow(
+      this: LicenseThis,
+      key: string,
+      hardwareHash: string,
+      appVersion: string | undefined,
+      opts: VerifyOptions,
+      now: number,
+    ): Promise<Verdict> {
+      const [view, releases] = await Promise.all([this.view(key), this.releaseList()]);
+      let { code, activation } = evaluate(view, hardwareHash, now, opts.activationId);
       if (code === 'VALID' && activation && view.license) {
         let admitted = true;
         try {
@@ -801,21 +836,23 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
           // Redis is back (fail open, logged).
           this.logger.warn('Session store unavailable, admitting without a seat check', { message: (err as Error).message });
         }
-        if (!admitted) code = 'TOO_MANY_USERS';
+        if (!admitted) {
+          code = 'TOO_MANY_USERS';
+          activation = undefined;
+        }
       }
+      return { answer: this.composeAnswer(view, releases, code, appVersion), activationId: activation?.id };
+    },
+
+    composeAnswer(this: LicenseThis, view: LicenseView, releases: ReleaseInfo[], code: VerifyCode, appVersion: string | undefined) {
       const update = this.updateAnswer(releases, appVersion);
+      const license = view.license;
       // Field order as in the reference's example answer.
-      return {
-        valid: code === 'VALID',
-        code,
-        message: VERIFY_MESSAGES[code],
-        ...(view.license
-          ? { license: { key: view.license.key, valid_until: dateOnly(view.license.valid_until), max_users: view.license.max_users } }
-          : {}),
-        update_available: update.update_available,
-        latest_version: update.latest_version,
-        ...(code === 'VALID' && activation ? { activation_id: activation.id } : {}),
-      };
+      const answer: VerifyAnswer = { valid: code === 'VALID', code, message: VERIFY_MESSAGES[code] };
+      if (license) answer.license = { key: license.key, valid_until: dateOnly(license.valid_until), max_users: license.max_users };
+      answer.update_available = update.update_available;
+      answer.latest_version = update.latest_version;
+      return answer;
     },
 
     async activateOn(

@@ -36,6 +36,8 @@ interface GatewayRequest extends IncomingMessage {
 interface Alias {
   method: string;
   fullPath: string;
+  /** Our route spec, remembered on moleculer-web's alias object after the first request. */
+  $spec?: RouteSpec;
 }
 
 interface HealthReport {
@@ -108,7 +110,7 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
         use: [],
         logging: false,
         async onBeforeCall(this: GatewayThis, ctx: Context, _route: unknown, req: GatewayRequest, res: ServerResponse, alias: Alias) {
-          const spec = this.specs.get(routeKey(alias.method, alias.fullPath));
+          const spec = (alias.$spec ??= this.specs.get(routeKey(alias.method, alias.fullPath)));
           if (!spec) throw new AppError(404, 'ROUTE_NOT_FOUND', 'No such route');
           req.$spec = spec;
           const ip = this.clientIp(req);

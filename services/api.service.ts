@@ -122,8 +122,8 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
             this.applyLimit(res, this.adminLimiter.hit(createHash('sha1').update(String(req.headers.authorization ?? '')).digest('hex')));
           }
           if (spec.auth === 'apiKey') {
+            // Client calls carry no principal: ctx.meta travels with every call and answer over NATS.
             await this.checkApiKey(req.headers['x-api-key']);
-            (ctx.meta as Record<string, unknown>).principal = { kind: 'client' };
           } else if (spec.auth !== 'none') {
             (ctx.meta as Record<string, unknown>).principal = await authenticateAdmin(
               { broker: this.broker, redis: this.redis },

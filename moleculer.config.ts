@@ -32,7 +32,8 @@ export function brokerOptions(): BrokerOptions {
     // Shared cache for read-mostly answers (versions, stats). The verify hot path keeps its own
     // in-process cache instead: a Redis round trip per verify halves throughput (docs/performance.md).
     cacher: { type: 'Redis', options: { prefix: 'cache', ttl: 60, redis: cfg.redisUrl as never, monitor: false } },
-    serializer: 'JSON',
+    // Binary packets: measured 15% less CPU per verify than JSON between two nodes (docs/performance.md).
+    serializer: 'CBOR',
     validator: new AjvValidator({}),
     metrics: {
       enabled: true,

@@ -172,6 +172,10 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
   },
 
   actions: {
+    // moleculer-web's HTTP entry action: never retried, since a retry would read an already consumed
+    // request body and hang. Errors of the calls it makes are retried where they are made.
+    rest: { retryPolicy: { enabled: false } },
+
     root() {
       return { status: 'ok', service: 'V2 License Server', timestamp: new Date().toISOString() };
     },
@@ -307,7 +311,7 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
         const transit = (this.broker as unknown as { transit?: { connected: boolean } }).transit;
         // Ready means the client API can be served: an admin-only service being down must not take
         // the gateway out of the load balancer and stop every client verify with it.
-        const needed = new Set(CLIENT_ROUTES.map(r => r.action));
+        const needed = new Set([...CLIENT_ROUTES.map(r => r.action), 'auth.activeApiKeyDigest']);
         const brokerUp = (!transit || transit.connected) && [...needed].every(a => names.has(a));
         const databaseUp = dbAnswers.length > 0 && dbAnswers.every(Boolean);
         const checks = {

@@ -64,3 +64,35 @@ describe('gateway and services on separate nodes over NATS', function () {
     expect(res.body.error.details).to.deep.equal({ field: 'license_key', reason: 'format_invalid' });
   });
 });
+
+describe('a gateway whose auth service is not there (yet)', function () {
+  this.timeout(20_000);
+  let system: TestSystem;
+
+  before(async function () {
+    await resetStores();
+    system = await startSystem({ nodes: [['api'], ['version']] });
+  });
+
+  after(async function () {
+    await system?.stop();
+  });
+
+  it('answers 503 with Retry-After at once instead of retrying the request (whose body is already read)', async function () {
+    const started = Date.now();
+    const res = await http('POST', `${system.url}/api/version/check`, {
+      headers: { 'x-api-key': TEST_API_KEY },
+      body: { current_version: '1.0.0' },
+    });
+    expect(res.status, res.text).to.equal(503);
+    expect(res.body.error.code).to.equal('SERVICE_UNAVAILABLE');
+    expect(res.headers.get('retry-after')).to.equal('5');
+    expect(Date.now() - started).to.be.below(5000);
+  });
+
+  it('is not ready', async function () {
+    const res = await http('GET', `${system.url}/health/ready`);
+    expect(res.status).to.equal(503);
+    expect(res.body.checks.broker).to.equal('down');
+  });
+});

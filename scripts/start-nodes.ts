@@ -6,12 +6,8 @@
  *   npm run start:nodes
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { ConfigError, KNOWN_SERVICES, config } from '../config/index.ts';
-import { startEmbeddedMongo } from './lib/embedded-mongodb.ts';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
+import { KNOWN_SERVICES } from '../config/index.ts';
+import { ROOT, embeddedMongoIfNeeded, loadConfigOrExit } from './lib/boot.ts';
 
 /** One gateway node; every other service on a second node (a Deployment each in Kubernetes). */
 const NODES: Array<{ name: string; services: string[] }> = [
@@ -19,42 +15,17 @@ const NODES: Array<{ name: string; services: string[] }> = [
   { name: 'services', services: KNOWN_SERVICES.filter(s => s !== 'api') },
 ];
 
-// A local .env fills in what the environment does not set (the environment wins).
-if (existsSync(`${root}.env`)) process.loadEnvFile(`${root}.env`);
-
-let cfg;
-try {
-  cfg = config();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
-  }
-  throw err;
-}
-
+const cfg = loadConfigOrExit();
 const transporter = cfg.transporter ?? 'nats://127.0.0.1:4222';
-let mongo: { stop(): Promise<void> } | undefined;
-let mongoUrl = cfg.mongoUrl;
-if (cfg.mongoUrlIsDefault) {
-  const port = Number(new URL(cfg.mongoUrl).port);
-  process.stdout.write(`MONGO_URL is not set: starting the embedded MongoDB-compatible server on 127.0.0.1:${port}\n`);
-  try {
-    mongo = await startEmbeddedMongo({ port, dir: `${root}.data/mongodb` });
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exit(1);
-  }
-  mongoUrl = cfg.mongoUrl;
-}
+const mongo = await embeddedMongoIfNeeded(cfg);
 
 const children: ChildProcess[] = NODES.map(node =>
-  spawn(process.execPath, [`${root}scripts/start.ts`], {
-    cwd: root,
+  spawn(process.execPath, [`${ROOT}scripts/start.ts`], {
+    cwd: ROOT,
     stdio: 'inherit',
     env: {
       ...process.env,
-      MONGO_URL: mongoUrl,
+      MONGO_URL: cfg.mongoUrl,
       TRANSPORTER: transporter,
       SERVICES: node.services.join(','),
       NODE_ID: `${node.name}-${process.pid}`,

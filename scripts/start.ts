@@ -6,39 +6,12 @@
  *   npm start                      every service in one process, in-process transporter
  *   SERVICES=api TRANSPORTER=nats://127.0.0.1:4222 npm start     one gateway node
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { ConfigError, config } from '../config/index.ts';
 import { createBroker, loadServices } from '../lib/broker.ts';
-import { startEmbeddedMongo } from './lib/embedded-mongodb.ts';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
+import { embeddedMongoIfNeeded, loadConfigOrExit } from './lib/boot.ts';
 
 async function main(): Promise<void> {
-  // A local .env fills in what the environment does not set (the environment wins).
-  if (existsSync(`${root}.env`)) process.loadEnvFile(`${root}.env`);
-  let cfg;
-  try {
-    cfg = config();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
-
-  let mongo: { stop(): Promise<void> } | undefined;
-  if (cfg.mongoUrlIsDefault) {
-    const port = Number(new URL(cfg.mongoUrl).port);
-    process.stdout.write(`MONGO_URL is not set: starting the embedded MongoDB-compatible server on 127.0.0.1:${port}\n`);
-    try {
-      mongo = await startEmbeddedMongo({ port, dir: `${root}.data/mongodb` });
-    } catch (err) {
-      process.stderr.write(`${(err as Error).message}\n`);
-      process.exit(1);
-    }
-  }
+  const cfg = loadConfigOrExit();
+  const mongo = await embeddedMongoIfNeeded(cfg);
 
   const broker = createBroker({ skipProcessEventRegistration: true });
   await loadServices(broker, cfg.services);

@@ -385,17 +385,8 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
             await dropLicenseViews(this.broker, { keys: [doc.key] });
             await ctx.emit('license.created', { license_id: doc._id, customer_id: doc.customer_id });
             Object.assign(ctx.meta, { $statusCode: 201, $location: `/api/license/${doc._id}` });
-            return {
-              id: doc._id,
-              key: doc.key,
-              customer_id: doc.customer_id,
-              type: doc.type,
-              valid_from: dateOnly(doc.valid_from),
-              valid_until: dateOnly(doc.valid_until),
-              max_activations: doc.max_activations,
-              max_users: doc.max_users,
-              is_active: doc.is_active,
-            };
+            // The same shape as in the license list: a new license has no activations yet.
+            return { ...toLicenseOut(doc.toObject()), current_activations: 0 };
           } catch (err) {
             if (!isDuplicateKeyError(err)) throw err;
             if (p.key !== undefined) {

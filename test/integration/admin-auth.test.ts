@@ -8,19 +8,14 @@ import type { Context } from 'moleculer';
 import { config, TEST_CREDENTIALS } from '../../config/index.ts';
 import { API_KEY_PATTERN } from '../../lib/api-keys.ts';
 import { decodeJwtUnverified, nowSeconds, signJwt, verifyJwt } from '../../lib/jwt.ts';
-import { http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
+import { http, resetStores, startSystem, type TestSystem } from '../helpers/system.ts';
+import { expectError } from '../helpers/expect-error.ts';
 
 const ADMIN = { username: TEST_CREDENTIALS.adminUsername, password: TEST_CREDENTIALS.adminPassword };
 const VIEWER = { username: 'vera.viewer', password: 'viewer-password-1' };
 
 function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
-}
-
-function expectError(res: HttpAnswer, status: number, code: string): void {
-  expect(res.status, res.text).to.equal(status);
-  expect(res.body).to.have.property('error').that.includes.keys('code', 'message', 'details');
-  expect(res.body.error.code).to.equal(code);
 }
 
 describe('admin authentication and API keys (gateway, one process)', function () {

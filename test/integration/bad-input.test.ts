@@ -7,6 +7,7 @@ import type { ServiceBroker } from 'moleculer';
 import { ActivationModel } from '../../models/activation.model.ts';
 import { LicenseModel } from '../../models/license.model.ts';
 import { TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
+import { expectError } from '../helpers/expect-error.ts';
 
 const AUTH = { 'x-api-key': TEST_API_KEY };
 const KEY = 'TEST-TEST-TEST-TEST';
@@ -63,17 +64,6 @@ const VERIFY_CASES: Case[] = [
   ...COMMON_CASES,
   { name: 'machine_name (not a verify field)', body: { license_key: KEY, hardware_hash: HW, machine_name: 'PC' }, code: 'VALIDATION_ERROR', field: 'machine_name', reason: 'unknown_field' },
 ];
-
-function expectError(res: HttpAnswer, status: number, code: string): { message: string; details: Record<string, unknown> } {
-  expect(res.status, res.text).to.equal(status);
-  expect(res.headers.get('content-type')).to.match(/^application\/json/);
-  expect(res.body).to.have.all.keys('error');
-  expect(res.body.error).to.have.all.keys('code', 'message', 'details');
-  expect(res.body.error.code, res.text).to.equal(code);
-  expect(res.body.error.message).to.be.a('string').and.not.empty;
-  expect(res.body.error.details).to.be.an('object');
-  return res.body.error;
-}
 
 describe('bad input on the client API', function () {
   this.timeout(20_000);

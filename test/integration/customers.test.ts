@@ -8,29 +8,13 @@ import type { Context, ServiceBroker } from 'moleculer';
 import { TEST_CREDENTIALS } from '../../config/index.ts';
 import { CustomerModel } from '../../models/customer.model.ts';
 import { ALL_SERVICES, TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
+import { eventually, expectError } from '../helpers/expect-error.ts';
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const CUSTOMER_KEYS = ['id', 'name', 'email', 'company', 'phone', 'notes', 'is_active', 'created_at', 'updated_at'];
 
-function expectError(res: HttpAnswer, status: number, code: string): { message: string; details: Record<string, unknown> } {
-  expect(res.status, res.text).to.equal(status);
-  expect(res.body).to.have.all.keys('error');
-  expect(res.body.error).to.have.all.keys('code', 'message', 'details');
-  expect(res.body.error.code).to.equal(code);
-  return res.body.error;
-}
-
 function unique(prefix: string): string {
   return `${prefix}${randomBytes(4).toString('hex')}`;
-}
-
-async function eventually<T>(find: () => T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 100; i += 1) {
-    const found = find();
-    if (found !== undefined) return found;
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('customer admin API', function () {

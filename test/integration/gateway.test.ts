@@ -3,21 +3,11 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
+import { expectError } from '../helpers/expect-error.ts';
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const AUTH = { 'x-api-key': TEST_API_KEY };
 const INVALID_API_KEY = { error: 'Invalid or missing API key', code: 'INVALID_API_KEY', status: 401 };
-
-function expectError(res: HttpAnswer, status: number, code: string): { code: string; message: string; details: Record<string, unknown> } {
-  expect(res.status, res.text).to.equal(status);
-  expect(res.headers.get('content-type')).to.match(/^application\/json/);
-  expect(res.body).to.have.all.keys('error');
-  expect(res.body.error).to.have.all.keys('code', 'message', 'details');
-  expect(res.body.error.code).to.equal(code);
-  expect(res.body.error.message).to.be.a('string').and.not.empty;
-  expect(res.body.error.details).to.be.an('object');
-  return res.body.error;
-}
 
 /** Rate-limit windows are whole minutes: a short test must not straddle two of them. */
 async function awayFromMinuteBoundary(marginMs = 3000): Promise<void> {

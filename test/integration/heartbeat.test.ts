@@ -8,6 +8,7 @@ import type { ServiceBroker } from 'moleculer';
 import { ActivationModel } from '../../models/activation.model.ts';
 import { LicenseModel } from '../../models/license.model.ts';
 import { TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
+import { expectError } from '../helpers/expect-error.ts';
 
 const AUTH = { 'x-api-key': TEST_API_KEY };
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -19,14 +20,6 @@ interface License {
 
 function hardware(): string {
   return `hw-${randomBytes(8).toString('hex')}`;
-}
-
-function expectError(res: HttpAnswer, status: number, code: string): { message: string; details: Record<string, unknown> } {
-  expect(res.status, res.text).to.equal(status);
-  expect(res.body).to.have.all.keys('error');
-  expect(res.body.error).to.have.all.keys('code', 'message', 'details');
-  expect(res.body.error.code).to.equal(code);
-  return res.body.error;
 }
 
 describe('POST /api/license/heartbeat', function () {

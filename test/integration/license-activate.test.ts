@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import type { Context, ServiceBroker } from 'moleculer';
 import { ActivationModel } from '../../models/activation.model.ts';
 import { TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
+import { expectError } from '../helpers/expect-error.ts';
 
 const AUTH = { 'x-api-key': TEST_API_KEY };
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -14,15 +15,6 @@ interface Activated {
   license_id: number;
   activation_id: number;
   customer_id: number | null;
-}
-
-function expectError(res: HttpAnswer, status: number, code: string): { message: string; details: Record<string, unknown> } {
-  expect(res.status, res.text).to.equal(status);
-  expect(res.body).to.have.all.keys('error');
-  expect(res.body.error).to.have.all.keys('code', 'message', 'details');
-  expect(res.body.error.code).to.equal(code);
-  expect(res.body.error.message).to.be.a('string').and.not.empty;
-  return res.body.error;
 }
 
 function hardware(): string {

@@ -4,19 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import type { ServiceBroker } from 'moleculer';
 import { TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
+import { expectError } from '../helpers/expect-error.ts';
 
 const AUTH = { 'x-api-key': TEST_API_KEY };
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const LICENSE_FIELDS = ['id', 'key', 'customer_name', 'type', 'valid_from', 'valid_until', 'max_activations', 'max_users', 'is_active'];
 const ACTIVATION_FIELDS = ['id', 'hardware_hash', 'machine_name', 'activated_at', 'last_heartbeat', 'is_active'];
-
-function expectError(res: HttpAnswer, status: number, code: string): { message: string; details: Record<string, unknown> } {
-  expect(res.status, res.text).to.equal(status);
-  expect(res.body).to.have.all.keys('error');
-  expect(res.body.error).to.have.all.keys('code', 'message', 'details');
-  expect(res.body.error.code).to.equal(code);
-  return res.body.error;
-}
 
 describe('GET /api/license/info/{license_key}', function () {
   this.timeout(20_000);

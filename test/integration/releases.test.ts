@@ -8,17 +8,10 @@ import type { ServiceBroker } from 'moleculer';
 import { TEST_CREDENTIALS } from '../../config/index.ts';
 import { ReleaseModel } from '../../models/release.model.ts';
 import { TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
+import { expectError } from '../helpers/expect-error.ts';
 
 const RELEASE_KEYS = ['id', 'version', 'release_date', 'download_url', 'release_notes', 'is_mandatory'];
 const UPDATE_KEYS = ['update_available', 'latest_version', 'download_url', 'release_notes', 'is_mandatory'];
-
-function expectError(res: HttpAnswer, status: number, code: string): { message: string; details: Record<string, unknown> } {
-  expect(res.status, res.text).to.equal(status);
-  expect(res.body).to.have.all.keys('error');
-  expect(res.body.error).to.have.all.keys('code', 'message', 'details');
-  expect(res.body.error.code, res.text).to.equal(code);
-  return res.body.error;
-}
 
 function url(version: string): string {
   return `https://downloads.example.com/app/v${version}`;

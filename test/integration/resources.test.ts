@@ -9,6 +9,7 @@ import type { Context, ServiceBroker } from 'moleculer';
 import { TEST_CREDENTIALS } from '../../config/index.ts';
 import { ResourceModel } from '../../models/resource.model.ts';
 import { http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
+import { eventually, expectError } from '../helpers/expect-error.ts';
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -29,25 +30,8 @@ interface Fact {
   params: { license_id?: number; resource_ids?: number[]; resource_id?: number };
 }
 
-function expectError(res: HttpAnswer, status: number, code: string): { message: string; details: Record<string, unknown> } {
-  expect(res.status, res.text).to.equal(status);
-  expect(res.body).to.have.all.keys('error');
-  expect(res.body.error).to.have.all.keys('code', 'message', 'details');
-  expect(res.body.error.code).to.equal(code);
-  return res.body.error;
-}
-
 function tag(): string {
   return randomBytes(4).toString('hex').toUpperCase();
-}
-
-async function eventually<T>(find: () => T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 100; i += 1) {
-    const found = find();
-    if (found !== undefined) return found;
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('resource pool admin API', function () {

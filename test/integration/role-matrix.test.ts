@@ -13,6 +13,7 @@ import { TEST_CREDENTIALS } from '../../config/index.ts';
 import { nowSeconds, signJwt } from '../../lib/jwt.ts';
 import { ROUTES, type RouteSpec } from '../../lib/routes.ts';
 import { TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
+import { expectError } from '../helpers/expect-error.ts';
 
 /** What may be reached without an admin token. Anything else must need one. */
 const PUBLIC_ROUTES = new Set([
@@ -90,13 +91,6 @@ function shape(route: RouteSpec): string {
   return `${route.method} ${route.path.replace(/:\w+/g, ':')}`;
 }
 
-function expectErrorFormat(res: HttpAnswer, status: number, code?: string): void {
-  expect(res.status, res.text).to.equal(status);
-  expect(res.body, res.text).to.have.all.keys('error');
-  expect(res.body.error).to.have.all.keys('code', 'message', 'details');
-  if (code) expect(res.body.error.code).to.equal(code);
-}
-
 /** Got past authentication and authorization, to a route that exists, without failing inside. */
 function expectAuthorized(res: HttpAnswer): void {
   expect(res.status, res.text).to.not.be.oneOf([401, 403]);
@@ -128,7 +122,7 @@ describe('role matrix (generated from the route table)', function () {
     const res = await call(route, { authorization: `Bearer ${token}` }, probe);
     expectAuthorized(res);
     // The schema reports a missing required field before the unknown one: either way the action never ran.
-    if (probe) expectErrorFormat(res, 400, 'VALIDATION_ERROR');
+    if (probe) expectError(res, 400, 'VALIDATION_ERROR');
   }
 
   async function admin(method: string, path: string, body?: unknown): Promise<HttpAnswer> {
@@ -208,7 +202,7 @@ describe('role matrix (generated from the route table)', function () {
     describe(`${name(route)} (${route.auth})`, function () {
       it('without a token: 401 in the error format', async function () {
         const res = await call(route, {}, true);
-        expectErrorFormat(res, 401, 'UNAUTHORIZED');
+        expectError(res, 401, 'UNAUTHORIZED');
       });
 
       it('with a bad token: 401', async function () {
@@ -229,14 +223,14 @@ describe('role matrix (generated from the route table)', function () {
         for (const authorization of bad) {
           const res = await call(route, { authorization }, true);
           expect(res.status, `${authorization.slice(0, 30)}: ${res.text}`).to.equal(401);
-          expectErrorFormat(res, 401);
+          expectError(res, 401);
         }
       });
 
       if (route.auth === 'admin') {
         it('with a viewer token: 403 FORBIDDEN', async function () {
           const res = await call(route, { authorization: `Bearer ${viewerToken}` }, true);
-          expectErrorFormat(res, 403, 'FORBIDDEN');
+          expectError(res, 403, 'FORBIDDEN');
         });
       } else {
         it('with a viewer token: allowed', async function () {

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import type { ServiceBroker } from 'moleculer';
 import { TEST_CREDENTIALS } from '../../config/index.ts';
 import { TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
+import { expectError } from '../helpers/expect-error.ts';
 
 // Letters that never occur in hex digests or in the fixed parts of the keys below, so a token made
 // of them matches only what a test gave it.
@@ -13,14 +14,6 @@ const TOKEN_LETTERS = 'GHJKMNPQRSTUVWXYZ';
 
 function token(): string {
   return Array.from({ length: 4 }, () => TOKEN_LETTERS[randomInt(TOKEN_LETTERS.length)]).join('');
-}
-
-function expectError(res: HttpAnswer, status: number, code: string): { message: string; details: Record<string, unknown> } {
-  expect(res.status, res.text).to.equal(status);
-  expect(res.body).to.have.all.keys('error');
-  expect(res.body.error).to.have.all.keys('code', 'message', 'details');
-  expect(res.body.error.code).to.equal(code);
-  return res.body.error;
 }
 
 interface Result {

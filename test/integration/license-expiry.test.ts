@@ -1,0 +1,86 @@
+// When valid_until passes, the license stops verifying and `license.expired` fires exactly once, however
+// many replicas run the expiry job (the flag flips with one conditional update).
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import type { Context, ServiceBroker } from 'moleculer';
+import { LicenseModel } from '../../models/license.model.ts';
+import { TEST_API_KEY, http, resetStores, startSystem, type TestSystem } from '../helpers/system.ts';
+import { eventually } from '../helpers/expect-error.ts';
+
+interface LicenseService {
+  notifyExpired(): Promise<number>;
+}
+
+describe('license expiry', function () {
+  this.timeout(20_000);
+  let system: TestSystem;
+  let broker: ServiceBroker;
+  const expired: Array<{ license_id: number; valid_until: string }> = [];
+
+  function expiryJob(): LicenseService {
+    return broker.getLocalService('license') as unknown as LicenseService;
+  }
+
+  before(async function () {
+    await resetStores();
+    system = await startSystem({ env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
+    broker = system.brokers[0]!;
+    broker.createService({
+      name: 'expirySpy',
+      events: {
+        'license.expired'(ctx: Context<{ license_id: number; valid_until: string }>) {
+          expired.push(ctx.params);
+        },
+      },
+    });
+    await broker.waitForServices(['expirySpy'], 5000);
+  });
+
+  after(async function () {
+    await system?.stop();
+  });
+
+  it('fires license.expired once for a license whose last valid day has passed, and verify answers EXPIRED', async function () {
+    const license = await broker.call<{ id: number; key: string }, Record<string, unknown>>('license.create', {
+      type: 'subscription',
+      max_activations: 2,
+      max_users: 2,
+      valid_from: '2020-01-01',
+      valid_until: '2099-12-31',
+    });
+    const hw = `hw-${randomBytes(6).toString('hex')}`;
+    const headers = { 'x-api-key': TEST_API_KEY };
+    expect((await http('POST', `${system.url}/api/license/activate`, { headers, body: { license_key: license.key, hardware_hash: hw } })).status).to.equal(200);
+
+    // Time passes: its last valid day was yesterday.
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    await LicenseModel.updateOne({ _id: license.id }, { $set: { valid_until: new Date(`${yesterday}T00:00:00Z`) } });
+
+    // Two runs of the job (two replicas, or two ticks): one notification.
+    const fired = (await Promise.all([expiryJob().notifyExpired(), expiryJob().notifyExpired()])).reduce((a, b) => a + b, 0);
+    expect(fired).to.equal(1);
+    expect(await expiryJob().notifyExpired()).to.equal(0);
+    const event = await eventually(() => expired.find(e => e.license_id === license.id), 'license.expired');
+    expect(event.valid_until).to.equal(yesterday);
+    expect(expired.filter(e => e.license_id === license.id)).to.have.length(1);
+    expect((await LicenseModel.findById(license.id).lean())!.expired_notified).to.equal(true);
+
+    // The job dropped the verify views: the very next verify says EXPIRED.
+    const res = await http('POST', `${system.url}/api/license/verify`, { headers, body: { license_key: license.key, hardware_hash: hw } });
+    expect(res.status).to.equal(200);
+    expect(res.body).to.include({ valid: false, code: 'EXPIRED' });
+  });
+
+  it('leaves a license valid through its last day alone', async function () {
+    const today = new Date().toISOString().slice(0, 10);
+    const license = await broker.call<{ id: number }, Record<string, unknown>>('license.create', {
+      type: 'trial',
+      max_activations: 1,
+      max_users: 1,
+      valid_from: '2020-01-01',
+      valid_until: today,
+    });
+    await expiryJob().notifyExpired();
+    expect((await LicenseModel.findById(license.id).lean())!.expired_notified).to.equal(false);
+  });
+});

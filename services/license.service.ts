@@ -123,6 +123,18 @@ function snapshot(doc: LicenseDoc): LicenseSnapshot {
   };
 }
 
+/** An activation as the reference shows it in license info and device lists. */
+function activationView(a: ActivationOut) {
+  return {
+    id: a.id,
+    hardware_hash: a.hardware_hash,
+    machine_name: a.machine_name,
+    activated_at: a.activated_at,
+    last_heartbeat: a.last_heartbeat,
+    is_active: a.is_active,
+  };
+}
+
 function parseDate(value: string | undefined): Date | undefined {
   return value === undefined ? undefined : new Date(`${value}T00:00:00Z`);
 }
@@ -315,14 +327,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
             max_users: doc.max_users,
             is_active: doc.is_active,
           },
-          activations: activations.map(a => ({
-            id: a.id,
-            hardware_hash: a.hardware_hash,
-            machine_name: a.machine_name,
-            activated_at: a.activated_at,
-            last_heartbeat: a.last_heartbeat,
-            is_active: a.is_active,
-          })),
+          activations: activations.map(activationView),
         };
       },
     },
@@ -619,15 +624,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         const doc = await findLicense(ctx.params.license_id);
         const activations = await ctx.call<ActivationOut[], { license_id: number }>('device.forLicense', { license_id: doc._id });
         return {
-          devices: activations.map(a => ({
-            id: a.id,
-            hardware_hash: a.hardware_hash,
-            machine_name: a.machine_name,
-            activated_at: a.activated_at,
-            last_heartbeat: a.last_heartbeat,
-            is_active: a.is_active,
-            app_version: a.app_version,
-          })),
+          devices: activations.map(a => ({ ...activationView(a), app_version: a.app_version })),
         };
       },
     },

@@ -114,7 +114,9 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
           if (!spec) throw new AppError(404, 'ROUTE_NOT_FOUND', 'No such route');
           req.$spec = spec;
           const ip = this.clientIp(req);
-          (ctx.meta as Record<string, unknown>).ip = ip;
+          // Admin and login calls record the caller's IP (throttling, audit); client calls carry
+          // nothing extra in ctx.meta, which travels with every call and answer over NATS.
+          if (spec.auth !== 'apiKey') (ctx.meta as Record<string, unknown>).ip = ip;
           if (spec.limit === 'public') {
             this.applyLimit(res, this.publicLimiter.hit(ip));
           } else if (spec.limit === 'admin') {

@@ -5,6 +5,7 @@
  */
 import mongoose from 'mongoose';
 import { config } from '../config/index.ts';
+import { succeedsWithin } from './deadline.ts';
 
 // Filters keep only fields the model declares, so a stray key from a caller cannot widen a query.
 mongoose.set('strictQuery', true);
@@ -41,16 +42,5 @@ export async function releaseDatabase(): Promise<void> {
 export async function pingDatabase(timeoutMs = 1000): Promise<boolean> {
   const db = mongoose.connection.db;
   if (mongoose.connection.readyState !== mongoose.ConnectionStates.connected || !db) return false;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
-    });
-    await Promise.race([db.command({ ping: 1 }), timeout]);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
+  return succeedsWithin(async () => (await db.command({ ping: 1 })).ok === 1, timeoutMs);
 }

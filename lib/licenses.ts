@@ -3,7 +3,8 @@
  * as a list of actions.
  */
 import type { LicenseDoc } from '../models/license.model.ts';
-import { dateOnly, isExpired } from './verify.ts';
+import { isExpired } from './verify.ts';
+import { dateOnly, startOfDay } from './values.ts';
 
 export const LICENSE_STATUSES = ['active', 'inactive', 'expired'] as const;
 export type LicenseStatus = (typeof LICENSE_STATUSES)[number];
@@ -50,16 +51,11 @@ export function toLicenseOut(doc: LicenseDoc): LicenseOut {
   };
 }
 
-/** A user's text as a literal inside a regular expression: never interpreted as a pattern. */
-export function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** Filter for GET /api/licenses' status parameter, expressed on stored fields. */
 export function statusFilter(status: LicenseStatus, now = Date.now()): Record<string, unknown> {
   // valid_until is stored as midnight UTC of its date and holds through that day, so a license is
   // expired exactly when valid_until lies before today's midnight.
-  const startOfToday = new Date(new Date(now).toISOString().slice(0, 10) + 'T00:00:00Z');
+  const startOfToday = startOfDay(now);
   switch (status) {
     case 'inactive':
       return { is_active: false };

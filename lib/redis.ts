@@ -5,6 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { config } from '../config/index.ts';
+import { succeedsWithin } from './deadline.ts';
 
 let client: Redis | undefined;
 let users = 0;
@@ -35,15 +36,5 @@ export async function releaseRedis(): Promise<void> {
 /** PING with a deadline; false when Redis is unreachable. */
 export async function pingRedis(redis: Redis, timeoutMs = 1000): Promise<boolean> {
   if (redis.status !== 'ready') return false;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
-    });
-    return (await Promise.race([redis.ping(), timeout])) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
+  return succeedsWithin(async () => (await redis.ping()) === 'PONG', timeoutMs);
 }

@@ -86,7 +86,3 @@ export function evaluate(
   if (expectedActivationId !== undefined && activation.id !== expectedActivationId) return { code: 'NOT_ACTIVATED' };
   return { code: 'VALID', activation };
 }
-
-export function dateOnly(date: Date | null): string | null {
-  return date ? date.toISOString().slice(0, 10) : null;
-}

@@ -20,7 +20,8 @@ import { nextId } from '../models/counter.model.ts';
 import { ConflictError, NotFoundError, isDuplicateKeyError } from '../lib/errors.ts';
 import { objectSchema, type JsonSchema } from '../lib/validation.ts';
 import { ID_SCHEMA } from '../lib/schemas.ts';
-import { escapeRegex, type LicenseOut } from '../lib/licenses.ts';
+import type { LicenseOut } from '../lib/licenses.ts';
+import { escapeRegex } from '../lib/values.ts';
 import { dropLicenseViews } from '../lib/invalidation.ts';
 
 type CustomerLicense = LicenseOut & { current_activations: number };

@@ -20,7 +20,7 @@ import { objectSchema } from '../lib/validation.ts';
 import { APP_VERSION_SCHEMA, HARDWARE_HASH_SCHEMA, ID_SCHEMA, LICENSE_KEY_SCHEMA, MACHINE_NAME_SCHEMA } from '../lib/schemas.ts';
 import { acquireRedis, releaseRedis } from '../lib/redis.ts';
 import { startRepeatingJob, type RepeatingJob } from '../lib/jobs.ts';
-import { escapeRegex } from '../lib/licenses.ts';
+import { escapeRegex } from '../lib/values.ts';
 import { dropLicenseViews } from '../lib/invalidation.ts';
 
 export interface ActivationOut {

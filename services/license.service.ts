@@ -34,7 +34,6 @@ import { startRepeatingJob, type RepeatingJob } from '../lib/jobs.ts';
 import { dropLicenseViews, type ViewChange } from '../lib/invalidation.ts';
 import {
   VERIFY_MESSAGES,
-  dateOnly,
   evaluate,
   isExpired,
   licenseProblem,
@@ -43,7 +42,8 @@ import {
   type VerifyCode,
 } from '../lib/verify.ts';
 import type { ActivationOut } from './device.service.ts';
-import { LICENSE_STATUSES, escapeRegex, statusFilter, toLicenseOut, type LicenseOut, type LicenseStatus } from '../lib/licenses.ts';
+import { LICENSE_STATUSES, statusFilter, toLicenseOut, type LicenseOut, type LicenseStatus } from '../lib/licenses.ts';
+import { dateOnly, escapeRegex, fromDay, startOfDay } from '../lib/values.ts';
 
 interface CustomerStatus {
   id: number;
@@ -123,6 +123,17 @@ function snapshot(doc: LicenseDoc): LicenseSnapshot {
   };
 }
 
+const NO_LICENSE_VIEW: LicenseView = { license: null, customer: null, activations: new Map() };
+
+function viewOf(doc: LicenseDoc, customer: CustomerStatus | null, activations: ActivationOut[]): LicenseView {
+  return {
+    license: snapshot(doc),
+    // A customer deleted behind the license's back counts as disabled.
+    customer: doc.customer_id === null ? null : (customer ?? { name: '', is_active: false }),
+    activations: new Map(activations.map(a => [a.hardware_hash, { id: a.id, is_active: a.is_active }])),
+  };
+}
+
 /** An activation as the reference shows it in license info and device lists. */
 function activationView(a: ActivationOut) {
   return {
@@ -135,9 +146,6 @@ function activationView(a: ActivationOut) {
   };
 }
 
-function parseDate(value: string | undefined): Date | undefined {
-  return value === undefined ? undefined : new Date(`${value}T00:00:00Z`);
-}
 
 const SEARCH_TEXT_SCHEMA: JsonSchema = { type: 'string', minLength: 1, maxLength: 100 };
 
@@ -366,8 +374,8 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         if (p.customer_id !== undefined && !(await this.customerStatus(p.customer_id))) {
           throw new NotFoundError(`Customer ${p.customer_id} not found`, 'CUSTOMER_NOT_FOUND', { field: 'customer_id', reason: 'not_found' });
         }
-        const validFrom = parseDate(p.valid_from) ?? new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
-        const validUntil = p.valid_until === null ? null : (parseDate(p.valid_until) ?? null);
+        const validFrom = p.valid_from === undefined ? startOfDay() : fromDay(p.valid_from);
+        const validUntil = p.valid_until == null ? null : fromDay(p.valid_until);
         if (validUntil && validUntil < validFrom) {
           throw new ValidationError('valid_until must not be before valid_from', { field: 'valid_until', reason: 'out_of_range' });
         }
@@ -573,7 +581,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         const current = await findLicense(p.license_id);
         const set: Record<string, unknown> = { updated_at: new Date() };
         if (p.valid_until !== undefined) {
-          const until = p.valid_until === null ? null : parseDate(p.valid_until)!;
+          const until = p.valid_until === null ? null : fromDay(p.valid_until);
           if (until && until < current.valid_from) {
             throw new ValidationError('valid_until must not be before valid_from', { field: 'valid_until', reason: 'out_of_range' });
           }
@@ -734,17 +742,12 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
 
     async loadView(this: LicenseThis, key: string): Promise<LicenseView> {
       const doc = await LicenseModel.findOne({ key }).lean();
-      if (!doc) return { license: null, customer: null, activations: new Map() };
+      if (!doc) return NO_LICENSE_VIEW;
       const [customer, activations] = await Promise.all([
         this.customerStatus(doc.customer_id),
         this.broker.call<ActivationOut[], { license_id: number }>('device.forLicense', { license_id: doc._id }),
       ]);
-      return {
-        license: snapshot(doc),
-        // A customer deleted behind the license's back counts as disabled.
-        customer: doc.customer_id === null ? null : (customer ?? { name: '', is_active: false }),
-        activations: new Map(activations.map(a => [a.hardware_hash, { id: a.id, is_active: a.is_active }])),
-      };
+      return viewOf(doc, customer, activations);
     },
 
     async customerStatus(this: LicenseThis, id: number | null) {
@@ -850,12 +853,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
     ) {
       // Activation is rare and must see the latest state: read the license fresh, not from the view.
       const doc = await LicenseModel.findOne({ key: p.license_key }).lean();
-      const customer = doc ? await this.customerStatus(doc.customer_id) : null;
-      const view: LicenseView = {
-        license: doc ? snapshot(doc) : null,
-        customer: doc?.customer_id == null ? null : (customer ?? { name: '', is_active: false }),
-        activations: new Map(),
-      };
+      const view = doc ? viewOf(doc, await this.customerStatus(doc.customer_id), []) : NO_LICENSE_VIEW;
       const problem = licenseProblem(view, Date.now());
       if (problem || !doc) {
         const [status, code] = ACTIVATION_ERRORS[problem ?? 'NOT_FOUND']!;
@@ -923,7 +921,7 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         key,
         customer_id: customerId,
         type: 'perpetual',
-        valid_from: new Date('2025-01-01T00:00:00Z'),
+        valid_from: fromDay('2025-01-01'),
         valid_until: null,
         max_activations: 10,
         max_users: 10,

@@ -12,6 +12,7 @@ import { ConflictError, NotFoundError, isDuplicateKeyError } from '../lib/errors
 import { objectSchema } from '../lib/validation.ts';
 import { LICENSE_KEY_SCHEMA } from '../lib/schemas.ts';
 import { dropReleaseLists } from '../lib/invalidation.ts';
+import { dateOnly, fromDay } from '../lib/values.ts';
 
 interface VersionThis extends Service {
   releases: Promise<ReleaseInfo[]> | null;
@@ -28,7 +29,7 @@ const VERSION_SCHEMA = { type: 'string', pattern: SEMVER_PATTERN, maxLength: 64,
 function toInfo(doc: ReleaseDoc): ReleaseInfo {
   return {
     version: doc.version,
-    release_date: doc.release_date.toISOString().slice(0, 10),
+    release_date: dateOnly(doc.release_date)!,
     download_url: doc.download_url,
     release_notes: doc.release_notes,
     is_mandatory: doc.is_mandatory,
@@ -99,7 +100,7 @@ const VersionService: ServiceSchema<Record<string, never>, Record<string, never>
           const doc = await ReleaseModel.create({
             _id: await nextId('release'),
             version: p.version,
-            release_date: p.release_date ? new Date(`${p.release_date}T00:00:00Z`) : new Date(),
+            release_date: p.release_date ? fromDay(p.release_date) : new Date(),
             download_url: p.download_url,
             release_notes: p.release_notes ?? '',
             is_mandatory: p.is_mandatory ?? false,
@@ -154,7 +155,7 @@ const VersionService: ServiceSchema<Record<string, never>, Record<string, never>
         await ReleaseModel.create({
           _id: await nextId('release'),
           version: seed.version,
-          release_date: new Date(`${seed.date}T00:00:00Z`),
+          release_date: fromDay(seed.date),
           download_url: `https://example.com/download/v${seed.version}`,
           release_notes: seed.notes,
           is_mandatory: false,

@@ -1,0 +1,24 @@
+/**
+ * Conversions of values that cross the API: calendar dates (`YYYY-MM-DD`, UTC) and user text used in
+ * searches.
+ */
+
+/** A calendar date from the API as stored: midnight UTC of that day. */
+export function fromDay(day: string): Date {
+  return new Date(`${day}T00:00:00Z`);
+}
+
+/** Midnight UTC of the day `now` falls in. */
+export function startOfDay(now = Date.now()): Date {
+  return fromDay(dateOnly(new Date(now))!);
+}
+
+/** A stored date as the API shows calendar dates; null stays null (e.g. no end date). */
+export function dateOnly(date: Date | null): string | null {
+  return date ? date.toISOString().slice(0, 10) : null;
+}
+
+/** A user's text as a literal inside a regular expression: never interpreted as a pattern. */
+export function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import mongoose, { type Connection } from 'mongoose';
 import type { Context, ServiceBroker } from 'moleculer';
-import { TEST_CREDENTIALS } from '../../config/index.ts';
 import { CustomerModel } from '../../models/customer.model.ts';
 import { ALL_SERVICES, TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
 import { eventually, expectError } from '../helpers/expect-error.ts';
+import { adminToken as loginAdmin, viewerToken as makeViewer } from '../helpers/admin.ts';
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const CUSTOMER_KEYS = ['id', 'name', 'email', 'company', 'phone', 'notes', 'is_active', 'created_at', 'updated_at'];
@@ -67,17 +67,8 @@ describe('customer admin API', function () {
     });
     await broker.waitForServices(['customerFactSpy'], 5000);
     db = await mongoose.createConnection(process.env.MONGO_URL!).asPromise();
-    const login = await http('POST', `${system.url}/api/admin/login`, {
-      body: { username: TEST_CREDENTIALS.adminUsername, password: TEST_CREDENTIALS.adminPassword },
-    });
-    expect(login.status, login.text).to.equal(200);
-    adminToken = login.body.token;
-    const viewer = { username: 'customer.viewer', password: 'viewer-password-1' };
-    const created = await api('POST', '/api/admin/users', { body: { ...viewer, role: 'viewer' } });
-    expect(created.status, created.text).to.equal(201);
-    const viewerLogin = await http('POST', `${system.url}/api/admin/login`, { body: viewer });
-    expect(viewerLogin.status, viewerLogin.text).to.equal(200);
-    viewerToken = viewerLogin.body.token;
+    adminToken = await loginAdmin(system.url);
+    viewerToken = await makeViewer(system.url, adminToken, 'customer.viewer');
   });
 
   after(async function () {
@@ -416,11 +407,7 @@ describe('customer changes across two nodes over NATS', function () {
     await resetStores();
     system = await startSystem({ nodes: [ALL_SERVICES, ALL_SERVICES], env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
     expect(system.urls).to.have.lengthOf(2);
-    const login = await http('POST', `${system.urls[0]}/api/admin/login`, {
-      body: { username: TEST_CREDENTIALS.adminUsername, password: TEST_CREDENTIALS.adminPassword },
-    });
-    expect(login.status, login.text).to.equal(200);
-    adminToken = login.body.token;
+    adminToken = await loginAdmin(system.urls[0]!);
   });
 
   after(async function () {

@@ -7,11 +7,11 @@ import { hotMetrics } from '../../lib/hot-metrics.ts';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import type { ServiceBroker } from 'moleculer';
-import { TEST_CREDENTIALS } from '../../config/index.ts';
 import { ActivationModel } from '../../models/activation.model.ts';
 import { LicenseModel } from '../../models/license.model.ts';
 import { TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
 import { expectError } from '../helpers/expect-error.ts';
+import { adminToken as loginAdmin } from '../helpers/admin.ts';
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -128,11 +128,7 @@ describe('license management admin API', function () {
     await resetStores();
     system = await startSystem({ env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
     redis = new Redis(process.env.REDIS_URL!);
-    const login = await http('POST', `${system.url}/api/admin/login`, {
-      body: { username: TEST_CREDENTIALS.adminUsername, password: TEST_CREDENTIALS.adminPassword },
-    });
-    expect(login.status, login.text).to.equal(200);
-    token = login.body.token;
+    token = await loginAdmin(system.url);
   });
 
   after(async function () {
@@ -842,11 +838,7 @@ describe('license changes take effect at once on every license node (two nodes o
       if (Date.now() > deadline) throw new Error('nodes did not discover each other in time');
       await new Promise(resolve => setTimeout(resolve, 20));
     }
-    const login = await http('POST', `${system.url}/api/admin/login`, {
-      body: { username: TEST_CREDENTIALS.adminUsername, password: TEST_CREDENTIALS.adminPassword },
-    });
-    expect(login.status, login.text).to.equal(200);
-    token = login.body.token;
+    token = await loginAdmin(system.url);
   });
 
   after(async function () {

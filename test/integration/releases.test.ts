@@ -9,6 +9,7 @@ import { TEST_CREDENTIALS } from '../../config/index.ts';
 import { ReleaseModel } from '../../models/release.model.ts';
 import { TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
 import { expectError } from '../helpers/expect-error.ts';
+import { adminToken as loginAdmin } from '../helpers/admin.ts';
 
 const RELEASE_KEYS = ['id', 'version', 'release_date', 'download_url', 'release_notes', 'is_mandatory'];
 const UPDATE_KEYS = ['update_available', 'latest_version', 'download_url', 'release_notes', 'is_mandatory'];
@@ -68,11 +69,7 @@ describe('releases: publish, list, and the version API', function () {
     await resetStores();
     system = await startSystem({ env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
     broker = system.brokers[0]!;
-    const login = await http('POST', `${system.url}/api/admin/login`, {
-      body: { username: TEST_CREDENTIALS.adminUsername, password: TEST_CREDENTIALS.adminPassword },
-    });
-    expect(login.status, login.text).to.equal(200);
-    token = login.body.token;
+    token = await loginAdmin(system.url);
   });
 
   beforeEach(async function () {

@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import mongoose, { type Connection } from 'mongoose';
 import type { Context, ServiceBroker } from 'moleculer';
-import { TEST_CREDENTIALS } from '../../config/index.ts';
 import { ResourceModel } from '../../models/resource.model.ts';
 import { http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
 import { eventually, expectError } from '../helpers/expect-error.ts';
+import { adminToken as loginAdmin, viewerToken as makeViewer } from '../helpers/admin.ts';
 
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -86,16 +86,8 @@ describe('resource pool admin API', function () {
     });
     await broker.waitForServices(['resourceFactSpy'], 5000);
     db = await mongoose.createConnection(process.env.MONGO_URL!).asPromise();
-    const login = await http('POST', `${system.url}/api/admin/login`, {
-      body: { username: TEST_CREDENTIALS.adminUsername, password: TEST_CREDENTIALS.adminPassword },
-    });
-    expect(login.status, login.text).to.equal(200);
-    adminToken = login.body.token;
-    const viewer = { username: 'resource.viewer', password: 'viewer-password-1' };
-    expect((await api('POST', '/api/admin/users', { body: { ...viewer, role: 'viewer' } })).status).to.equal(201);
-    const viewerLogin = await http('POST', `${system.url}/api/admin/login`, { body: viewer });
-    expect(viewerLogin.status, viewerLogin.text).to.equal(200);
-    viewerToken = viewerLogin.body.token;
+    adminToken = await loginAdmin(system.url);
+    viewerToken = await makeViewer(system.url, adminToken, 'resource.viewer');
   });
 
   after(async function () {

@@ -4,9 +4,9 @@
 import { randomInt } from 'node:crypto';
 import { expect } from 'chai';
 import type { ServiceBroker } from 'moleculer';
-import { TEST_CREDENTIALS } from '../../config/index.ts';
 import { TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
 import { expectError } from '../helpers/expect-error.ts';
+import { adminToken as loginAdmin } from '../helpers/admin.ts';
 
 // Letters that never occur in hex digests or in the fixed parts of the keys below, so a token made
 // of them matches only what a test gave it.
@@ -62,11 +62,7 @@ describe('GET /api/global-search', function () {
     await resetStores();
     system = await startSystem({ env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
     broker = system.brokers[0]!;
-    const login = await http('POST', `${system.url}/api/admin/login`, {
-      body: { username: TEST_CREDENTIALS.adminUsername, password: TEST_CREDENTIALS.adminPassword },
-    });
-    expect(login.status, login.text).to.equal(200);
-    adminToken = login.body.token;
+    adminToken = await loginAdmin(system.url);
     const viewer = { username: 'search.viewer', password: 'viewer-password-1' };
     const created = await http('POST', `${system.url}/api/admin/users`, { body: { ...viewer, role: 'viewer' }, headers: { authorization: `Bearer ${adminToken}` } });
     expect(created.status, created.text).to.equal(201);

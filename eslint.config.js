@@ -1,21 +1,29 @@
-// Lint rules for the whole project: typescript-eslint's type-aware recommended set plus the security
-// plugin. `npm run lint` runs it; CI fails on any error.
+// Lint rules for the whole project: typescript-eslint's type-aware recommended set, the security
+// plugin, and no import cycles (type-only imports included). `npm run lint` runs it; CI fails on any
+// error. Formatting is prettier's job (`npm run format:check`), not ESLint's.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import security from 'eslint-plugin-security';
+import project from './scripts/lint/no-import-cycle.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'tools/', '.data/', 'coverage/'] },
+  { ignores: ['node_modules/', 'tools/', '.data/', 'coverage/', 'test-output/', 'web/assets/vendor/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   security.configs.recommended,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js', 'scripts/lint/*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
+    plugins: { project },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-floating-promises': 'error',
+      // A module graph without cycles reads top-down; type-only cycles count too.
+      'project/no-import-cycle': 'error',
       // Moleculer's contexts and mongoose's lean documents are loosely typed; these flag them everywhere.
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
@@ -35,7 +43,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js'],
+    files: ['eslint.config.js', 'scripts/lint/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
 );

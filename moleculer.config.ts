@@ -26,7 +26,14 @@ export function brokerOptions(): BrokerOptions {
     },
     requestTimeout: cfg.requestTimeoutMs,
     // Only errors marked retryable (a node left mid-call, a dependency hiccup) are retried.
-    retryPolicy: { enabled: true, retries: 2, delay: 50, maxDelay: 500, factor: 2, check: err => !!(err as { retryable?: boolean }).retryable },
+    retryPolicy: {
+      enabled: true,
+      retries: 2,
+      delay: 50,
+      maxDelay: 500,
+      factor: 2,
+      check: err => !!(err as { retryable?: boolean }).retryable,
+    },
     circuitBreaker: { enabled: true, threshold: 0.5, minRequestCount: 20, windowTime: 60, halfOpenTime: 10_000 },
     registry: { strategy: 'RoundRobin', preferLocal: true },
     // Shared cache for read-mostly answers (versions, stats). The verify hot path keeps its own

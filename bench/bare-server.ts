@@ -22,7 +22,10 @@ if (!Number.isInteger(answerBytes) || answerBytes < emptyLength) {
 const padding = 'x'.repeat(answerBytes - emptyLength);
 
 function reply(res: http.ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 

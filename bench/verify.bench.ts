@@ -205,10 +205,12 @@ async function loadGenerator(spec: LoadSpec): Promise<void> {
   const own = process.cpuUsage(ownBefore);
   const wallMs = Number(process.hrtime.bigint() - wallBefore) / 1e6;
   // /proc/<pid>/stat counts in USER_HZ ticks, 100 per second on every Linux that matters.
-  const serverMs = serverBefore !== null && serverAfter !== null && spec.pids.length > 0 ? (serverAfter - serverBefore) * 10 : null;
+  const serverMs =
+    serverBefore !== null && serverAfter !== null && spec.pids.length > 0 ? (serverAfter - serverBefore) * 10 : null;
   const percentOfCore = (cpuMs: number) => Math.round((1000 * cpuMs) / wallMs) / 10;
   const serverCpu = serverMs === null ? null : percentOfCore(serverMs);
-  const serverCpuUsPerRequest = serverMs === null || result.requests.total === 0 ? null : Math.round((serverMs * 1000) / result.requests.total);
+  const serverCpuUsPerRequest =
+    serverMs === null || result.requests.total === 0 ? null : Math.round((serverMs * 1000) / result.requests.total);
   const loadCpu = percentOfCore((own.user + own.system) / 1000);
 
   const coreBusy: Record<string, number> = {};
@@ -311,7 +313,8 @@ async function stopProc(proc: Proc): Promise<void> {
     await proc.exited;
     clearTimeout(timer);
     // SIGTERM as the end means the process had no handler yet (still starting): not a fault.
-    if (proc.end !== '0' && proc.end !== 'SIGTERM' && !aborting) unclean.push(`${proc.label} ended with ${proc.end} when stopped`);
+    if (proc.end !== '0' && proc.end !== 'SIGTERM' && !aborting)
+      unclean.push(`${proc.label} ended with ${proc.end} when stopped`);
   }
 }
 
@@ -398,7 +401,9 @@ async function prepareVerify(base: string): Promise<number> {
     CLIENT_HEADERS,
   );
   if (activate.status !== 200 && activate.status !== 201) {
-    throw new SetupError(`activating ${TEST_CREDENTIALS.licenseKey} on ${HARDWARE_HASH} answered ${activate.status}: ${activate.text}`);
+    throw new SetupError(
+      `activating ${TEST_CREDENTIALS.licenseKey} on ${HARDWARE_HASH} answered ${activate.status}: ${activate.text}`,
+    );
   }
   const verify = await request('POST', `${base}/api/license/verify`, VERIFY_BODY, CLIENT_HEADERS);
   let valid: boolean;
@@ -408,7 +413,9 @@ async function prepareVerify(base: string): Promise<number> {
     valid = false;
   }
   if (!valid) {
-    throw new SetupError(`verify of ${TEST_CREDENTIALS.licenseKey} on ${HARDWARE_HASH} is not valid: ${verify.status} ${verify.text}`);
+    throw new SetupError(
+      `verify of ${TEST_CREDENTIALS.licenseKey} on ${HARDWARE_HASH} is not valid: ${verify.status} ${verify.text}`,
+    );
   }
   return Buffer.byteLength(verify.text);
 }
@@ -431,7 +438,13 @@ async function measure(label: string, url: string, s: Settings, servers: Proc[])
     cores: pinned ? [LOAD_CORE, SERVER_CORE] : [],
     pids: servers.map(p => p.child.pid).filter((pid): pid is number => pid !== undefined),
   };
-  const gen = launch(`load ${label}`, LOAD_CORE, [fileURLToPath(import.meta.url), '--load-generator', JSON.stringify(spec)], process.env, false);
+  const gen = launch(
+    `load ${label}`,
+    LOAD_CORE,
+    [fileURLToPath(import.meta.url), '--load-generator', JSON.stringify(spec)],
+    process.env,
+    false,
+  );
   const lines: string[] = [];
   createInterface({ input: gen.child.stdout! }).on('line', line => lines.push(line));
   gen.stopping = true;
@@ -445,7 +458,16 @@ async function measure(label: string, url: string, s: Settings, servers: Proc[])
 function systemEnv(mongoUrl: string, redisUrl: string, extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Whatever the caller's shell holds, each run gets exactly the deployment it names.
-  for (const name of ['SERVICES', 'TRANSPORTER', 'NAMESPACE', 'NODE_ID', 'PORT', 'HOST', 'METRICS_PORT', 'TRUST_PROXY']) {
+  for (const name of [
+    'SERVICES',
+    'TRANSPORTER',
+    'NAMESPACE',
+    'NODE_ID',
+    'PORT',
+    'HOST',
+    'METRICS_PORT',
+    'TRUST_PROXY',
+  ]) {
     delete env[name];
   }
   return {
@@ -463,7 +485,12 @@ function systemEnv(mongoUrl: string, redisUrl: string, extra: Record<string, str
 function serverArgs(label: string, script: string): string[] {
   const dir = process.env.BENCH_CPU_PROF;
   if (!dir) return [script];
-  return ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`, `--cpu-prof-name=${label}.${process.pid}.cpuprofile`, script];
+  return [
+    '--cpu-prof',
+    `--cpu-prof-dir=${path.resolve(dir)}`,
+    `--cpu-prof-name=${label}.${process.pid}.cpuprofile`,
+    script,
+  ];
 }
 
 interface Row {
@@ -504,7 +531,21 @@ function verdict(row: Row, bareRps: number | undefined): { pass: boolean; target
 }
 
 function printTable(rows: Row[], bare: LoadResult | null): void {
-  const header = ['run', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'ratio', 'cpu us/req', 'cpu ratio', 'cpu% gen/srv', 'busy% core0/1', 'target', ''];
+  const header = [
+    'run',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'non-2xx',
+    'errors',
+    'ratio',
+    'cpu us/req',
+    'cpu ratio',
+    'cpu% gen/srv',
+    'busy% core0/1',
+    'target',
+    '',
+  ];
   const lines = [header];
   for (const row of rows) {
     const r = row.result;
@@ -513,7 +554,9 @@ function printTable(rows: Row[], bare: LoadResult | null): void {
       continue;
     }
     const v = verdict(row, bare?.rps);
-    const busy = Object.keys(r.coreBusy).length ? `${r.coreBusy[LOAD_CORE] ?? '?'}/${r.coreBusy[SERVER_CORE] ?? '?'}` : '-';
+    const busy = Object.keys(r.coreBusy).length
+      ? `${r.coreBusy[LOAD_CORE] ?? '?'}/${r.coreBusy[SERVER_CORE] ?? '?'}`
+      : '-';
     lines.push([
       row.label,
       r.rps.toFixed(0),
@@ -533,7 +576,12 @@ function printTable(rows: Row[], bare: LoadResult | null): void {
   const widths = header.map((_, i) => Math.max(...lines.map(l => l[i]!.length)));
   const leftAligned = new Set([0, header.length - 2, header.length - 1]);
   for (const l of lines) {
-    process.stdout.write(`${l.map((cell, i) => (leftAligned.has(i) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd()}\n`);
+    process.stdout.write(
+      `${l
+        .map((cell, i) => (leftAligned.has(i) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
   }
 }
 
@@ -580,9 +628,13 @@ async function main(): Promise<void> {
     // This process (idle while measuring) and what it starts itself, the embedded MongoDB server,
     // stay off the load generator's core.
     spawnSync('taskset', ['-a', '-p', '-c', String(SERVER_CORE), String(process.pid)]);
-    notes.push(`servers pinned to core ${SERVER_CORE}, load generator to core ${LOAD_CORE} (taskset); Redis and NATS servers are not pinned`);
+    notes.push(
+      `servers pinned to core ${SERVER_CORE}, load generator to core ${LOAD_CORE} (taskset); Redis and NATS servers are not pinned`,
+    );
   } else {
-    notes.push('NOT pinned (taskset missing, fewer than 2 cores, or BENCH_PIN=0): servers and load generator share the cores');
+    notes.push(
+      'NOT pinned (taskset missing, fewer than 2 cores, or BENCH_PIN=0): servers and load generator share the cores',
+    );
   }
   if (!process.version.startsWith('v24.')) notes.push(`Node ${process.version}, not Node 24`);
   notes.push(
@@ -613,7 +665,12 @@ async function main(): Promise<void> {
 
   // (a) first: its answer sets the size the bare server answers with.
   const portA = await freePort();
-  const a = launch('a', SERVER_CORE, serverArgs('one-process', 'scripts/start.ts'), systemEnv(mongoUrl, redisUrl, { PORT: String(portA) }));
+  const a = launch(
+    'a',
+    SERVER_CORE,
+    serverArgs('one-process', 'scripts/start.ts'),
+    systemEnv(mongoUrl, redisUrl, { PORT: String(portA) }),
+  );
   const baseA = `http://127.0.0.1:${portA}`;
   await waitForSystem(baseA);
   const answerBytes = await prepareVerify(baseA);
@@ -643,8 +700,18 @@ async function main(): Promise<void> {
     const portB = await freePort();
     const nodeEnv = (services: string, extra: Record<string, string> = {}) =>
       systemEnv(mongoUrl, redisUrl, { SERVICES: services, TRANSPORTER: natsUrl, NAMESPACE: namespace, ...extra });
-    const services = launch('b services', SERVER_CORE, serverArgs('nats-services', 'scripts/start.ts'), nodeEnv('auth,license,device,version,customer'));
-    const gateway = launch('b gateway', SERVER_CORE, serverArgs('nats-gateway', 'scripts/start.ts'), nodeEnv('api', { PORT: String(portB) }));
+    const services = launch(
+      'b services',
+      SERVER_CORE,
+      serverArgs('nats-services', 'scripts/start.ts'),
+      nodeEnv('auth,license,device,version,customer'),
+    );
+    const gateway = launch(
+      'b gateway',
+      SERVER_CORE,
+      serverArgs('nats-gateway', 'scripts/start.ts'),
+      nodeEnv('api', { PORT: String(portB) }),
+    );
     const baseB = `http://127.0.0.1:${portB}`;
     await waitForSystem(baseB);
     const bytesB = await prepareVerify(baseB);
@@ -701,7 +768,8 @@ async function main(): Promise<void> {
                 ...r.result,
                 rps: Math.round(r.result.rps),
                 ratioToBare: bareRps ? Math.round((1000 * r.result.rps) / bareRps) / 1000 : null,
-                cpuRatioToBare: cpuRatio(r.result, bare) === null ? null : Math.round(1000 * cpuRatio(r.result, bare)!) / 1000,
+                cpuRatioToBare:
+                  cpuRatio(r.result, bare) === null ? null : Math.round(1000 * cpuRatio(r.result, bare)!) / 1000,
                 ...(v ? { target: v.target, pass: v.pass } : {}),
               }
             : { label: r.label, skipped: r.skipped },
@@ -725,7 +793,9 @@ if (process.argv[2] === '--load-generator') {
   } catch (err) {
     // Once a signal or a crash has started the abort, what fails after it is only its consequence.
     if (!aborting) {
-      process.stderr.write(`\nbench aborted: ${err instanceof SetupError ? err.message : ((err as Error).stack ?? String(err))}\n`);
+      process.stderr.write(
+        `\nbench aborted: ${err instanceof SetupError ? err.message : ((err as Error).stack ?? String(err))}\n`,
+      );
     }
     await abort(1);
   }

@@ -11,7 +11,16 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] a
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Services a node can run (SERVICES); the default runs them all. */
-export const KNOWN_SERVICES = ['api', 'auth', 'license', 'device', 'version', 'customer', 'resource', 'search'] as const;
+export const KNOWN_SERVICES = [
+  'api',
+  'auth',
+  'license',
+  'device',
+  'version',
+  'customer',
+  'resource',
+  'search',
+] as const;
 export type ServiceName = (typeof KNOWN_SERVICES)[number];
 
 /** The reference's test credentials: seeded outside production, refused in production. */
@@ -131,7 +140,10 @@ function mongoUrl(env: Env): string | undefined {
   const match = /^mongodb(?:\+srv)?:\/\/([^/?#\s]+)(?:[/?][^\s]*)?$/.exec(raw);
   const hosts = match?.[1]?.split('@').pop()?.split(',') ?? [];
   if (hosts.length === 0 || !hosts.every(host => /^[\w.-]+(?::\d{1,5})?$/.test(host))) {
-    throw new ConfigError('MONGO_URL', 'must be a URL such as mongodb://host:27017/database (or mongodb+srv://, several hosts separated by commas)');
+    throw new ConfigError(
+      'MONGO_URL',
+      'must be a URL such as mongodb://host:27017/database (or mongodb+srv://, several hosts separated by commas)',
+    );
   }
   return raw;
 }
@@ -146,7 +158,10 @@ function redisUrl(env: Env): string {
 function services(env: Env): ServiceName[] {
   const raw = read(env, 'SERVICES');
   if (raw === undefined || raw === '*' || raw === 'all') return [...KNOWN_SERVICES];
-  const names = raw.split(',').map(s => s.trim()).filter(Boolean);
+  const names = raw
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new ConfigError('SERVICES', 'must list at least one service');
   for (const name of names) {
     if (!(KNOWN_SERVICES as readonly string[]).includes(name)) {

@@ -84,14 +84,18 @@ export async function authenticateAdmin(
   authorization: string | undefined,
   required: AdminRole,
 ): Promise<AdminPrincipal> {
-  const match = typeof authorization === 'string' && authorization.length <= MAX_TOKEN_LENGTH + 16 ? BEARER.exec(authorization) : null;
+  const match =
+    typeof authorization === 'string' && authorization.length <= MAX_TOKEN_LENGTH + 16
+      ? BEARER.exec(authorization)
+      : null;
   if (!match) throw new UnauthorizedError(INVALID_MESSAGE);
 
   let claims: JwtClaims;
   try {
     claims = verifyJwt(match[1]!, config().jwtSecret);
   } catch (err) {
-    if (err instanceof JwtError && err.reason === 'expired') throw new UnauthorizedError('The token has expired', 'TOKEN_EXPIRED');
+    if (err instanceof JwtError && err.reason === 'expired')
+      throw new UnauthorizedError('The token has expired', 'TOKEN_EXPIRED');
     throw new UnauthorizedError(INVALID_MESSAGE);
   }
   if (!isAdminClaims(claims)) throw new UnauthorizedError(INVALID_MESSAGE);
@@ -111,5 +115,12 @@ export async function authenticateAdmin(
   if (required === 'admin' && claims.role !== 'admin') {
     throw new ForbiddenError('This action needs the admin role');
   }
-  return { kind: 'admin', userId, username: claims.name, role: claims.role, tokenId: claims.jti, expiresAt: claims.exp };
+  return {
+    kind: 'admin',
+    userId,
+    username: claims.name,
+    role: claims.role,
+    tokenId: claims.jti,
+    expiresAt: claims.exp,
+  };
 }

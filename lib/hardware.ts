@@ -19,5 +19,7 @@ function canonical(value: unknown): unknown {
 
 export function hardwareHashOf(hardware: string | Record<string, unknown>): string {
   if (typeof hardware === 'string') return hardware;
-  return createHash('sha256').update(JSON.stringify(canonical(hardware))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(hardware)))
+    .digest('hex');
 }

@@ -116,7 +116,9 @@ export class HistogramFamily extends Family<HistogramChild> {
 }
 
 /** Latency buckets in seconds, from a warm verify (sub-millisecond) to a slow admin request. */
-export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+export const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
 
 export class HotMetrics {
   private readonly families = new Map<string, Family<{ labels: Labels }>>();

@@ -45,12 +45,20 @@ export function toHttpError(err: unknown): HttpErrorAnswer {
   const code = typeof e.type === 'string' && e.type ? e.type : 'INTERNAL_ERROR';
 
   if (code === 'INVALID_API_KEY') {
-    return { status: 401, body: { error: 'Invalid or missing API key', code: 'INVALID_API_KEY', status: 401 }, headers };
+    return {
+      status: 401,
+      body: { error: 'Invalid or missing API key', code: 'INVALID_API_KEY', status: 401 },
+      headers,
+    };
   }
   if (status === 429) {
     const retryAfter = (e.data as { retry_after?: number } | undefined)?.retry_after ?? 60;
     headers['Retry-After'] = String(retryAfter);
-    return { status, body: body('RATE_LIMIT_EXCEEDED', e.message ?? 'Too many requests', { retry_after: retryAfter }), headers };
+    return {
+      status,
+      body: body('RATE_LIMIT_EXCEEDED', e.message ?? 'Too many requests', { retry_after: retryAfter }),
+      headers,
+    };
   }
   if (code === 'SERVICE_NOT_FOUND' || code === 'SERVICE_NOT_AVAILABLE') {
     // A service the request needs has no live node (starting, or all replicas gone): retry later.

@@ -21,7 +21,12 @@ export interface ViewChange {
 }
 
 /** Calls `action` on every available node that runs `service`, and waits for all of them. */
-export async function callEveryNode(broker: ServiceBroker, service: string, action: string, params: object): Promise<void> {
+export async function callEveryNode(
+  broker: ServiceBroker,
+  service: string,
+  action: string,
+  params: object,
+): Promise<void> {
   const services = broker.registry.getServiceList({ onlyAvailable: true, skipInternal: true }) as Array<{
     name: string;
     nodeID?: string;
@@ -30,7 +35,11 @@ export async function callEveryNode(broker: ServiceBroker, service: string, acti
   await Promise.all(
     nodes.map(nodeID =>
       broker.call(action, params, { nodeID, timeout: 2000, retries: 0 }).catch((err: Error) => {
-        broker.logger.warn('A node did not drop its cache; it expires on its own', { nodeID, action, message: err.message });
+        broker.logger.warn('A node did not drop its cache; it expires on its own', {
+          nodeID,
+          action,
+          message: err.message,
+        });
       }),
     ),
   );

@@ -25,11 +25,19 @@ export async function startRepeatingJob(
   for (const c of [queueConnection, workerConnection]) c.on('error', () => undefined);
   const prefix = `bull:${config().namespace || 'default'}`;
   const queue = new Queue(name, { connection: queueConnection, prefix });
-  await queue.upsertJobScheduler(`${name}:every`, { every: everyMs }, {
-    name,
-    opts: { removeOnComplete: 50, removeOnFail: 200 },
+  await queue.upsertJobScheduler(
+    `${name}:every`,
+    { every: everyMs },
+    {
+      name,
+      opts: { removeOnComplete: 50, removeOnFail: 200 },
+    },
+  );
+  const worker = new Worker(name, async (_job: Job) => task(), {
+    connection: workerConnection,
+    prefix,
+    concurrency: 1,
   });
-  const worker = new Worker(name, async (_job: Job) => task(), { connection: workerConnection, prefix, concurrency: 1 });
   worker.on('failed', (_job, err) => onError(err));
   worker.on('error', err => onError(err));
   return {
@@ -39,7 +47,10 @@ export async function startRepeatingJob(
     async stop() {
       await worker.close();
       await queue.close();
-      await Promise.all([queueConnection.quit().catch(() => undefined), workerConnection.quit().catch(() => undefined)]);
+      await Promise.all([
+        queueConnection.quit().catch(() => undefined),
+        workerConnection.quit().catch(() => undefined),
+      ]);
     },
   };
 }

@@ -27,8 +27,10 @@ export function jsonBody(limit: number) {
       return next(failure(415, 'charset.unsupported', `Unsupported charset "${charset}"`));
     }
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-    if (encoding !== 'identity') return next(failure(415, 'encoding.unsupported', `Unsupported content encoding "${encoding}"`));
-    if (length !== undefined && Number(length) > limit) return next(failure(413, 'entity.too.large', 'Request body too large'));
+    if (encoding !== 'identity')
+      return next(failure(415, 'encoding.unsupported', `Unsupported content encoding "${encoding}"`));
+    if (length !== undefined && Number(length) > limit)
+      return next(failure(413, 'entity.too.large', 'Request body too large'));
 
     const chunks: Buffer[] = [];
     let received = 0;

@@ -17,7 +17,9 @@ interface PrometheusLike {
   generatePrometheusResponse(): string;
 }
 
-export class ScrapeReporter extends (PrometheusBase as new (opts: object) => PrometheusLike & { init(r: unknown): void; stop(): Promise<void> }) {
+export class ScrapeReporter extends (PrometheusBase as new (
+  opts: object,
+) => PrometheusLike & { init(r: unknown): void; stop(): Promise<void> }) {
   override init(registry: unknown): void {
     if (this.opts.port !== false) {
       super.init(registry);
@@ -25,7 +27,8 @@ export class ScrapeReporter extends (PrometheusBase as new (opts: object) => Pro
     }
     BaseReporter.prototype.init.call(this, registry);
     const labels = this.opts.defaultLabels;
-    this.defaultLabels = typeof labels === 'function' ? (labels as (r: unknown) => unknown).call(this, registry) : labels;
+    this.defaultLabels =
+      typeof labels === 'function' ? (labels as (r: unknown) => unknown).call(this, registry) : labels;
   }
 
   override generatePrometheusResponse(): string {

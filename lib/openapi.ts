@@ -43,7 +43,11 @@ function errorRef(description: string, schema = 'Error') {
   return { description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } } };
 }
 
-export function buildOpenApi(routes: RouteSpec[], paramsOf: (action: string) => JsonSchema | undefined, version: string) {
+export function buildOpenApi(
+  routes: RouteSpec[],
+  paramsOf: (action: string) => JsonSchema | undefined,
+  version: string,
+) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const schema = paramsOf(route.action);
@@ -62,7 +66,10 @@ export function buildOpenApi(routes: RouteSpec[], paramsOf: (action: string) => 
       operationId: route.action,
       parameters,
       responses: {
-        [String(route.status ?? 200)]: { description: 'Success', content: { 'application/json': { schema: { type: 'object' } } } },
+        [String(route.status ?? 200)]: {
+          description: 'Success',
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
         400: errorRef('Invalid request (field and reason in details)'),
         ...(route.limit !== 'none' ? { 429: errorRef('Rate limit exceeded (Retry-After header)') } : {}),
         500: errorRef('Internal error'),

@@ -49,10 +49,18 @@ function usable(stored: PasswordHash | undefined | null): stored is PasswordHash
   if (!stored || stored.alg !== 'scrypt') return false;
   const { n, r, p } = stored;
   return (
-    Number.isSafeInteger(n) && n > 1 && n <= MAX_N && (n & (n - 1)) === 0 &&
-    Number.isSafeInteger(r) && r >= 1 && r <= MAX_R &&
-    Number.isSafeInteger(p) && p >= 1 && p <= MAX_P &&
-    typeof stored.salt === 'string' && typeof stored.hash === 'string'
+    Number.isSafeInteger(n) &&
+    n > 1 &&
+    n <= MAX_N &&
+    (n & (n - 1)) === 0 &&
+    Number.isSafeInteger(r) &&
+    r >= 1 &&
+    r <= MAX_R &&
+    Number.isSafeInteger(p) &&
+    p >= 1 &&
+    p <= MAX_P &&
+    typeof stored.salt === 'string' &&
+    typeof stored.hash === 'string'
   );
 }
 

@@ -32,7 +32,13 @@ export function sortReleases<T extends { version: string }>(releases: T[]): T[] 
 export function updateFor(releasesNewestFirst: ReleaseInfo[], currentVersion: string | undefined): UpdateAnswer {
   const latest = releasesNewestFirst[0];
   if (!latest) {
-    return { update_available: false, latest_version: null, download_url: null, release_notes: null, is_mandatory: false };
+    return {
+      update_available: false,
+      latest_version: null,
+      download_url: null,
+      release_notes: null,
+      is_mandatory: false,
+    };
   }
   if (currentVersion === undefined || !semver.valid(currentVersion)) {
     return {

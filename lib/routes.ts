@@ -38,7 +38,15 @@ export interface RouteSpec {
   status?: number;
 }
 
-export const ROUTES: RouteSpec[] = [...OPERATION_ROUTES, ...CLIENT_ROUTES, ...ADMIN_ROUTES, ...LICENSE_ADMIN_ROUTES, ...CUSTOMER_ROUTES, ...RESOURCE_ROUTES, ...SEARCH_ROUTES];
+export const ROUTES: RouteSpec[] = [
+  ...OPERATION_ROUTES,
+  ...CLIENT_ROUTES,
+  ...ADMIN_ROUTES,
+  ...LICENSE_ADMIN_ROUTES,
+  ...CUSTOMER_ROUTES,
+  ...RESOURCE_ROUTES,
+  ...SEARCH_ROUTES,
+];
 
 export function routeKey(method: string, fullPath: string): string {
   return `${method.toUpperCase()} ${fullPath}`;

@@ -21,7 +21,12 @@ export const HARDWARE_HASH_SCHEMA: JsonSchema = {
   example: 'unique-hardware-identifier',
 };
 
-export const MACHINE_NAME_SCHEMA: JsonSchema = { type: 'string', minLength: 1, maxLength: 255, example: 'DESKTOP-ABC123' };
+export const MACHINE_NAME_SCHEMA: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 255,
+  example: 'DESKTOP-ABC123',
+};
 
 export const APP_VERSION_SCHEMA: JsonSchema = { type: 'string', minLength: 1, maxLength: 64, example: '1.0.0' };
 

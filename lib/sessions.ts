@@ -44,7 +44,13 @@ export class SessionStore {
    * Opens or refreshes the session of an activation; false when max_users other sessions are live.
    * `force` always asks Redis (heartbeats); verifies may be answered from the recent-admission memo.
    */
-  async touch(licenseId: number, activationId: number, maxUsers: number, force = false, now = Date.now()): Promise<boolean> {
+  async touch(
+    licenseId: number,
+    activationId: number,
+    maxUsers: number,
+    force = false,
+    now = Date.now(),
+  ): Promise<boolean> {
     if (!force && this.admittedRecently(activationId, now)) return true;
     const admitted = await this.redis.eval(
       TOUCH_SCRIPT,
@@ -75,7 +81,11 @@ export class SessionStore {
   /** Ends the session of an activation (device deactivated). */
   async end(licenseId: number, activationId: number): Promise<void> {
     this.recent.delete(activationId);
-    await this.redis.multi().zrem(licenseKey(licenseId), String(activationId)).zrem(ALL_SESSIONS, `${licenseId}:${activationId}`).exec();
+    await this.redis
+      .multi()
+      .zrem(licenseKey(licenseId), String(activationId))
+      .zrem(ALL_SESSIONS, `${licenseId}:${activationId}`)
+      .exec();
   }
 
   async liveCount(now = Date.now()): Promise<number> {

@@ -25,8 +25,9 @@ export interface JsonSchema {
 }
 
 // ajv-formats is CommonJS with a default export; under nodenext its namespace object arrives.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as unknown as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (
+  ajv: Ajv,
+) => Ajv;
 
 const ajv = new Ajv({ allErrors: false, strict: true, useDefaults: true, verbose: true, coerceTypes: false });
 addFormats(ajv);
@@ -155,5 +156,7 @@ export function objectSchema(
   // A deep copy: Moleculer drops an object that appears twice in one action's params when it sends the
   // action list to other nodes (shared field schemas such as ID_SCHEMA would vanish on the gateway).
   // (structuredClone would keep the shared references; a JSON round trip does not.)
-  return JSON.parse(JSON.stringify({ type: 'object', properties, required, additionalProperties: false, ...extra })) as JsonSchema;
+  return JSON.parse(
+    JSON.stringify({ type: 'object', properties, required, additionalProperties: false, ...extra }),
+  ) as JsonSchema;
 }

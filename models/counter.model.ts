@@ -9,10 +9,13 @@ interface Counter {
   seq: number;
 }
 
-const counterSchema = new Schema<Counter>({ _id: { type: String, required: true }, seq: { type: Number, required: true } }, {
-  versionKey: false,
-  collection: 'counters',
-});
+const counterSchema = new Schema<Counter>(
+  { _id: { type: String, required: true }, seq: { type: Number, required: true } },
+  {
+    versionKey: false,
+    collection: 'counters',
+  },
+);
 
 export const CounterModel = mongoose.model<Counter>('Counter', counterSchema);
 

@@ -14,11 +14,11 @@ function findGo(): string | undefined {
   const candidates = (process.env.PATH ?? '')
     .split(path.delimiter)
     .filter(Boolean)
-    .map((dir) => path.join(dir, exe));
+    .map(dir => path.join(dir, exe));
   // The official tarball's location, often not on PATH in non-login shells.
   candidates.push(path.join('/usr/local/go/bin', exe));
 
-  return candidates.find((file) => {
+  return candidates.find(file => {
     try {
       accessSync(file, constants.X_OK);
       return true;
@@ -36,8 +36,8 @@ function isUpToDate(): boolean {
     return false;
   }
   return readdirSync(sourceDir)
-    .filter((name) => (name.endsWith('.go') && !name.endsWith('_test.go')) || name === 'go.mod' || name === 'go.sum')
-    .every((name) => statSync(path.join(sourceDir, name)).mtimeMs < built);
+    .filter(name => (name.endsWith('.go') && !name.endsWith('_test.go')) || name === 'go.mod' || name === 'go.sum')
+    .every(name => statSync(path.join(sourceDir, name)).mtimeMs < built);
 }
 
 const go = findGo();

@@ -35,7 +35,11 @@ const env = {
 };
 
 // process.execPath: mocha's own shebang would pick whatever `node` is first on PATH.
-const mocha = spawn(process.execPath, [join(root, 'node_modules/mocha/bin/mocha.js'), ...files], { cwd: root, env, stdio: 'inherit' });
+const mocha = spawn(process.execPath, [join(root, 'node_modules/mocha/bin/mocha.js'), ...files], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
 const cleanUp = async () => {
   await mongo?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });

@@ -18,14 +18,23 @@ import { acquireRedis, pingRedis, releaseRedis } from '../lib/redis.ts';
 import { SyncedWindowLimiter, type LimitDecision } from '../lib/rate-limiter.ts';
 import { digestsEqual, hashApiKey } from '../lib/api-keys.ts';
 import { renderMetrics } from '../lib/metrics.ts';
-import { hotMetrics, type CounterChild, type CounterFamily, type HistogramChild, type HistogramFamily } from '../lib/hot-metrics.ts';
+import {
+  hotMetrics,
+  type CounterChild,
+  type CounterFamily,
+  type HistogramChild,
+  type HistogramFamily,
+} from '../lib/hot-metrics.ts';
 import { buildOpenApi } from '../lib/openapi.ts';
 import { isJsonSchema, type JsonSchema } from '../lib/validation.ts';
 import { coerceFromStrings } from '../lib/coerce.ts';
 import { jsonBody } from '../lib/json-body.ts';
 
 interface GatewayRequest extends IncomingMessage {
-  $params: { body?: unknown; query?: Record<string, unknown>; params?: Record<string, string> } & Record<string, unknown>;
+  $params: { body?: unknown; query?: Record<string, unknown>; params?: Record<string, string> } & Record<
+    string,
+    unknown
+  >;
   $action?: { params?: unknown };
   $route?: unknown;
   $startTime?: [number, number];
@@ -109,7 +118,14 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
         // lib/json-body.ts; filled in merged() with MAX_BODY_BYTES.
         use: [],
         logging: false,
-        async onBeforeCall(this: GatewayThis, ctx: Context, _route: unknown, req: GatewayRequest, res: ServerResponse, alias: Alias) {
+        async onBeforeCall(
+          this: GatewayThis,
+          ctx: Context,
+          _route: unknown,
+          req: GatewayRequest,
+          res: ServerResponse,
+          alias: Alias,
+        ) {
           const spec = (alias.$spec ??= this.specs.get(routeKey(alias.method, alias.fullPath)));
           if (!spec) throw new AppError(404, 'ROUTE_NOT_FOUND', 'No such route');
           req.$spec = spec;
@@ -121,7 +137,14 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
             this.applyLimit(res, this.publicLimiter.hit(ip));
           } else if (spec.limit === 'admin') {
             // Per token; hashed so that no token sits in memory or Redis keys in clear.
-            this.applyLimit(res, this.adminLimiter.hit(createHash('sha1').update(String(req.headers.authorization ?? '')).digest('hex')));
+            this.applyLimit(
+              res,
+              this.adminLimiter.hit(
+                createHash('sha1')
+                  .update(String(req.headers.authorization ?? ''))
+                  .digest('hex'),
+              ),
+            );
           }
           if (spec.auth === 'apiKey') {
             // Client calls carry no principal: ctx.meta travels with every call and answer over NATS.
@@ -135,7 +158,14 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
           }
           req.$params = this.buildParams(req, spec);
         },
-        onAfterCall(this: GatewayThis, ctx: Context, _route: unknown, req: GatewayRequest, res: ServerResponse, data: unknown) {
+        onAfterCall(
+          this: GatewayThis,
+          ctx: Context,
+          _route: unknown,
+          req: GatewayRequest,
+          res: ServerResponse,
+          data: unknown,
+        ) {
           const status = (ctx.meta as { $statusCode?: number }).$statusCode ?? req.$spec?.status ?? 200;
           (ctx.meta as { $statusCode?: number }).$statusCode = status;
           this.recordRequest(req, res, status);
@@ -185,7 +215,11 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
     async health(this: GatewayThis, ctx: Context) {
       const report = await this.dependencyHealth();
       if (!report.healthy) (ctx.meta as { $statusCode?: number }).$statusCode = 503;
-      return { status: report.healthy ? 'healthy' : 'unhealthy', timestamp: new Date().toISOString(), checks: report.checks };
+      return {
+        status: report.healthy ? 'healthy' : 'unhealthy',
+        timestamp: new Date().toISOString(),
+        checks: report.checks,
+      };
     },
 
     live() {
@@ -195,7 +229,11 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
     async ready(this: GatewayThis, ctx: Context) {
       const report = await this.dependencyHealth();
       if (!report.healthy) (ctx.meta as { $statusCode?: number }).$statusCode = 503;
-      return { status: report.healthy ? 'ready' : 'not_ready', timestamp: new Date().toISOString(), checks: report.checks };
+      return {
+        status: report.healthy ? 'ready' : 'not_ready',
+        timestamp: new Date().toISOString(),
+        checks: report.checks,
+      };
     },
 
     metrics(this: GatewayThis, ctx: Context) {
@@ -221,7 +259,9 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
       this.apiKeyGeneration += 1;
       this.apiKeyDigest = null;
       this.apiKeyLoading = null;
-      void this.loadApiKey().catch(err => this.logger.warn('Could not reload the API key', { message: (err as Error).message }));
+      void this.loadApiKey().catch(err =>
+        this.logger.warn('Could not reload the API key', { message: (err as Error).message }),
+      );
     },
   },
 
@@ -294,7 +334,11 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
       const now = Date.now();
       if (this.healthCache && now - this.healthCache.at < 1000) return this.healthCache.report;
       const report = (async (): Promise<HealthReport> => {
-        const actions = this.broker.registry.getActionList({ onlyAvailable: true, skipInternal: true, withEndpoints: false }) as Array<{
+        const actions = this.broker.registry.getActionList({
+          onlyAvailable: true,
+          skipInternal: true,
+          withEndpoints: false,
+        }) as Array<{
           name: string;
         }>;
         const names = new Set(actions.map(a => a.name));
@@ -362,15 +406,28 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
     this.healthCache = null;
     this.testKeyDigest = hashApiKey(TEST_CREDENTIALS.apiKey);
     this.httpRequests = hotMetrics(this.broker).counter('http_requests_total', 'HTTP requests by route and status');
-    this.httpDuration = hotMetrics(this.broker).histogram('http_request_duration_seconds', 'HTTP request latency by route');
+    this.httpDuration = hotMetrics(this.broker).histogram(
+      'http_request_duration_seconds',
+      'HTTP request latency by route',
+    );
     this.routeSeries = new Map();
   },
 
   started(this: GatewayThis) {
     const cfg = config();
     this.redis = acquireRedis();
-    this.publicLimiter = new SyncedWindowLimiter(this.redis, 'public', cfg.rateLimit.publicPerMinute, cfg.rateLimit.syncIntervalMs);
-    this.adminLimiter = new SyncedWindowLimiter(this.redis, 'admin', cfg.rateLimit.adminPerMinute, cfg.rateLimit.syncIntervalMs);
+    this.publicLimiter = new SyncedWindowLimiter(
+      this.redis,
+      'public',
+      cfg.rateLimit.publicPerMinute,
+      cfg.rateLimit.syncIntervalMs,
+    );
+    this.adminLimiter = new SyncedWindowLimiter(
+      this.redis,
+      'admin',
+      cfg.rateLimit.adminPerMinute,
+      cfg.rateLimit.syncIntervalMs,
+    );
     this.publicLimiter.start();
     this.adminLimiter.start();
     // A missed rotation event (a NATS reconnect) must not keep an old key alive for long.

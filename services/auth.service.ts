@@ -191,11 +191,14 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
 
     /** POST /api/admin/login */
     login: {
-      params: objectSchema({ username: LOGIN_USERNAME_SCHEMA, password: { type: 'string', minLength: 1, maxLength: 1024 } }, [
-        'username',
-        'password',
-      ]),
-      async handler(this: AuthThis, ctx: Context<{ username: string; password: string }, AuthMeta>): Promise<LoginResult> {
+      params: objectSchema(
+        { username: LOGIN_USERNAME_SCHEMA, password: { type: 'string', minLength: 1, maxLength: 1024 } },
+        ['username', 'password'],
+      ),
+      async handler(
+        this: AuthThis,
+        ctx: Context<{ username: string; password: string }, AuthMeta>,
+      ): Promise<LoginResult> {
         const { username, password } = ctx.params;
         const ip = clientIp(ctx.meta);
         try {
@@ -219,7 +222,10 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
           // Raised parameters reach old hashes at the next login; a concurrent change of the
           // password wins over this upgrade.
           const upgraded = await hashPassword(password);
-          await AdminUserModel.updateOne({ _id: user._id, 'password.hash': user.password.hash }, { $set: { password: upgraded } });
+          await AdminUserModel.updateOne(
+            { _id: user._id, 'password.hash': user.password.hash },
+            { $set: { password: upgraded } },
+          );
         }
 
         const iat = nowSeconds();
@@ -233,7 +239,11 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
           iat,
           exp,
         };
-        return { token: signJwt(claims, config().jwtSecret), expires_at: new Date(exp * 1000).toISOString(), role: user.role };
+        return {
+          token: signJwt(claims, config().jwtSecret),
+          expires_at: new Date(exp * 1000).toISOString(),
+          role: user.role,
+        };
       },
     },
 
@@ -257,11 +267,10 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
 
     /** POST /api/admin/users (admin) */
     createUser: {
-      params: objectSchema({ username: USERNAME_SCHEMA, password: PASSWORD_SCHEMA, role: { type: 'string', enum: [...ADMIN_ROLES] } }, [
-        'username',
-        'password',
-        'role',
-      ]),
+      params: objectSchema(
+        { username: USERNAME_SCHEMA, password: PASSWORD_SCHEMA, role: { type: 'string', enum: [...ADMIN_ROLES] } },
+        ['username', 'password', 'role'],
+      ),
       async handler(
         this: AuthThis,
         ctx: Context<{ username: string; password: string; role: AdminRole }, AuthMeta>,
@@ -269,7 +278,10 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
         const { username, password, role } = ctx.params;
         const minLength = config().isProduction ? MIN_PASSWORD_LENGTH.production : MIN_PASSWORD_LENGTH.other;
         if ([...password].length < minLength) {
-          throw new ValidationError(`password must be at least ${minLength} characters`, { field: 'password', reason: 'too_short' });
+          throw new ValidationError(`password must be at least ${minLength} characters`, {
+            field: 'password',
+            reason: 'too_short',
+          });
         }
         const doc = {
           _id: await nextId('admin_user'),
@@ -283,7 +295,10 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
           await AdminUserModel.create(doc);
         } catch (err) {
           if (isDuplicateKeyError(err)) {
-            throw new ConflictError(`User ${username} already exists`, 'USERNAME_TAKEN', { field: 'username', reason: 'duplicate' });
+            throw new ConflictError(`User ${username} already exists`, 'USERNAME_TAKEN', {
+              field: 'username',
+              reason: 'duplicate',
+            });
           }
           throw err;
         }
@@ -328,7 +343,10 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
         const deleted = await this.withUserLock(async () => {
           const target = await AdminUserModel.findById(id, { username: 1, role: 1, created_at: 1 }).lean();
           if (!target) throw new NotFoundError(`User ${id} not found`, 'USER_NOT_FOUND', { id });
-          if (target.role === 'admin' && (await AdminUserModel.countDocuments({ role: 'admin', _id: { $ne: id } })) === 0) {
+          if (
+            target.role === 'admin' &&
+            (await AdminUserModel.countDocuments({ role: 'admin', _id: { $ne: id } })) === 0
+          ) {
             throw new ConflictError('The last admin cannot be deleted', 'LAST_ADMIN', { id });
           }
           // Revoke first: should the delete then fail, the user only has to log in again.
@@ -356,7 +374,11 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
       params: objectSchema({}),
       async handler(this: AuthThis, ctx: Context<Record<string, never>, AuthMeta>) {
         const apiKey = generateApiKey();
-        const doc = { digest: hashApiKey(apiKey).toString('hex'), prefix: apiKeyPrefix(apiKey), created_at: new Date() };
+        const doc = {
+          digest: hashApiKey(apiKey).toString('hex'),
+          prefix: apiKeyPrefix(apiKey),
+          created_at: new Date(),
+        };
         // One document, replaced in one write: there is never a moment with two active keys.
         await ApiKeyModel.replaceOne({ _id: SYSTEM_KEY_ID }, doc, { upsert: true });
         await ctx.broadcast('apikey.rotated', { prefix: doc.prefix, by: adminPrincipal(ctx.meta)?.userId ?? null });
@@ -406,7 +428,13 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
       }
       await ApiKeyModel.updateOne(
         { _id: SYSTEM_KEY_ID },
-        { $setOnInsert: { digest: hashApiKey(seed).toString('hex'), prefix: apiKeyPrefix(seed), created_at: new Date() } },
+        {
+          $setOnInsert: {
+            digest: hashApiKey(seed).toString('hex'),
+            prefix: apiKeyPrefix(seed),
+            created_at: new Date(),
+          },
+        },
         { upsert: true },
       ).catch(err => {
         // Another replica seeded it first.
@@ -424,7 +452,11 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
       const cfg = config();
       const { username, password } = cfg.admin;
       if (username.length > 64) throw new Error('ADMIN_USERNAME must be at most 64 characters');
-      if (!cfg.isProduction && username === TEST_CREDENTIALS.adminUsername && password === TEST_CREDENTIALS.adminPassword) {
+      if (
+        !cfg.isProduction &&
+        username === TEST_CREDENTIALS.adminUsername &&
+        password === TEST_CREDENTIALS.adminPassword
+      ) {
         this.logger.info(
           `Admin login uses the development defaults: username "${TEST_CREDENTIALS.adminUsername}", password "${TEST_CREDENTIALS.adminPassword}"`,
         );
@@ -440,7 +472,9 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
           if (Object.keys(changes).length > 0) await AdminUserModel.updateOne({ _id: existing._id }, { $set: changes });
           if (!same) {
             const cutoff = await this.revokeUserTokens(existing._id);
-            this.logger.info('Admin password updated from ADMIN_PASSWORD; earlier tokens revoked', { userId: existing._id });
+            this.logger.info('Admin password updated from ADMIN_PASSWORD; earlier tokens revoked', {
+              userId: existing._id,
+            });
             // Revocation compares whole seconds (iat <= cutoff), so a token issued in the cutoff second
             // would be refused too: this replica starts serving logins only from the next second on.
             // (Another replica may issue such a token in that same second; its owner logs in again.)
@@ -469,7 +503,9 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
 
     /** Emits an audit fact; a failed emit is logged, never turned into the caller's error. */
     announce(this: AuthThis, ctx: Context, event: string, payload: Record<string, unknown>) {
-      ctx.emit(event, payload).catch((err: unknown) => this.logger.warn('Could not emit event', { event, message: (err as Error).message }));
+      ctx
+        .emit(event, payload)
+        .catch((err: unknown) => this.logger.warn('Could not emit event', { event, message: (err as Error).message }));
     },
 
     async reserveLoginAttempt(this: AuthThis, username: string, ip: string | null) {
@@ -477,7 +513,9 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
       const limits = [LOGIN_THROTTLE.maxFailuresPerUsername, LOGIN_THROTTLE.maxFailuresPerIp].slice(0, keys.length);
       let waitMs: number;
       try {
-        waitMs = Number(await this.redis.eval(RESERVE_SCRIPT, keys.length, ...keys, ...limits, LOGIN_THROTTLE.windowSeconds * 1000));
+        waitMs = Number(
+          await this.redis.eval(RESERVE_SCRIPT, keys.length, ...keys, ...limits, LOGIN_THROTTLE.windowSeconds * 1000),
+        );
       } catch {
         throw new ServiceUnavailableError();
       }
@@ -515,7 +553,8 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
           throw new ServiceUnavailableError();
         }
         if (acquired === 'OK') break;
-        if (Date.now() > deadline) throw new ServiceUnavailableError('Another change of admin users is in progress, retry');
+        if (Date.now() > deadline)
+          throw new ServiceUnavailableError('Another change of admin users is in progress, retry');
         await new Promise(resolve => setTimeout(resolve, 25));
       }
       try {
@@ -534,7 +573,9 @@ const AuthService: ServiceSchema<Record<string, never>, Record<string, never>, R
      * off; its periodic reload (30 s) catches up.
      */
     async waitForGateways(this: AuthThis) {
-      const gateways = (this.broker.registry.getServiceList({ onlyAvailable: true }) as Array<{ name: string; nodeID: string }>)
+      const gateways = (
+        this.broker.registry.getServiceList({ onlyAvailable: true }) as Array<{ name: string; nodeID: string }>
+      )
         .filter(s => s.name === 'api' && s.nodeID !== this.broker.nodeID)
         .map(s => s.nodeID);
       if (gateways.length === 0) return;

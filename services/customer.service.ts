@@ -64,8 +64,19 @@ interface CustomerFields {
 }
 
 // A name needs one visible character; surrounding blanks are trimmed before storing.
-const NAME_SCHEMA: JsonSchema = { type: 'string', minLength: 1, maxLength: CUSTOMER_LIMITS.name, pattern: '\\S', example: 'ACME Corp' };
-const EMAIL_SCHEMA: JsonSchema = { type: 'string', format: 'email', maxLength: CUSTOMER_LIMITS.email, example: 'admin@acme.com' };
+const NAME_SCHEMA: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: CUSTOMER_LIMITS.name,
+  pattern: '\\S',
+  example: 'ACME Corp',
+};
+const EMAIL_SCHEMA: JsonSchema = {
+  type: 'string',
+  format: 'email',
+  maxLength: CUSTOMER_LIMITS.email,
+  example: 'admin@acme.com',
+};
 
 /** The fields an admin may set; anything else (`_id`, `id`, `$set`, `created_at`, ...) is a 400. */
 const CUSTOMER_FIELDS: Record<keyof CustomerFields, JsonSchema> = {
@@ -98,11 +109,17 @@ function toOut(doc: CustomerDoc): CustomerOut {
 }
 
 function customerNotFound(id: number): NotFoundError {
-  return new NotFoundError(`Customer ${id} not found`, 'CUSTOMER_NOT_FOUND', { field: 'customer_id', reason: 'not_found' });
+  return new NotFoundError(`Customer ${id} not found`, 'CUSTOMER_NOT_FOUND', {
+    field: 'customer_id',
+    reason: 'not_found',
+  });
 }
 
 function emailExists(): ConflictError {
-  return new ConflictError('A customer with this email already exists', 'CUSTOMER_EMAIL_EXISTS', { field: 'email', reason: 'duplicate' });
+  return new ConflictError('A customer with this email already exists', 'CUSTOMER_EMAIL_EXISTS', {
+    field: 'email',
+    reason: 'duplicate',
+  });
 }
 
 async function findCustomer(id: number): Promise<CustomerDoc> {
@@ -135,7 +152,12 @@ function containsFilter(q: string): Record<string, unknown> {
   return { $or: [{ name_lower: pattern }, { email_lower: pattern }] };
 }
 
-const CustomerService: ServiceSchema<Record<string, never>, Record<string, never>, Record<string, never>, CustomerThis> = {
+const CustomerService: ServiceSchema<
+  Record<string, never>,
+  Record<string, never>,
+  Record<string, never>,
+  CustomerThis
+> = {
   name: 'customer',
   mixins: [dbMixin([CustomerModel])],
 
@@ -211,7 +233,10 @@ const CustomerService: ServiceSchema<Record<string, never>, Record<string, never
         const late = await this.licensesOf(ctx, id);
         if (late.length > 0) {
           await CustomerModel.create(doc).catch((err: Error) => {
-            this.logger.error('Could not restore a customer whose deletion raced with a new license', { customer_id: id, message: err.message });
+            this.logger.error('Could not restore a customer whose deletion raced with a new license', {
+              customer_id: id,
+              message: err.message,
+            });
           });
           await dropLicenseViews(this.broker, { all: true });
           throw refuse(late.length);
@@ -287,7 +312,10 @@ const CustomerService: ServiceSchema<Record<string, never>, Record<string, never
      */
     search: {
       visibility: 'public',
-      params: objectSchema({ q: SEARCH_TEXT_SCHEMA, limit: { type: 'integer', minimum: 1, maximum: 100 } }, ['q', 'limit']),
+      params: objectSchema({ q: SEARCH_TEXT_SCHEMA, limit: { type: 'integer', minimum: 1, maximum: 100 } }, [
+        'q',
+        'limit',
+      ]),
       async handler(ctx: Context<{ q: string; limit: number }>): Promise<CustomerMatch[]> {
         const { limit } = ctx.params;
         const lower = ctx.params.q.toLowerCase();
@@ -307,7 +335,13 @@ const CustomerService: ServiceSchema<Record<string, never>, Record<string, never
         for (const doc of groups.flat()) {
           if (seen.has(doc._id) || matches.length >= limit) continue;
           seen.add(doc._id);
-          matches.push({ id: doc._id, name: doc.name, email: doc.email, company: doc.company ?? '', is_active: doc.is_active });
+          matches.push({
+            id: doc._id,
+            name: doc.name,
+            email: doc.email,
+            company: doc.company ?? '',
+            is_active: doc.is_active,
+          });
         }
         return matches;
       },
@@ -318,7 +352,10 @@ const CustomerService: ServiceSchema<Record<string, never>, Record<string, never
       visibility: 'public',
       params: objectSchema({ ids: { type: 'array', items: ID_SCHEMA, maxItems: 1000 } }, ['ids']),
       async handler(ctx: Context<{ ids: number[] }>) {
-        const docs = await CustomerModel.find({ _id: { $in: ctx.params.ids } }, { name: 1, email: 1, is_active: 1 }).lean();
+        const docs = await CustomerModel.find(
+          { _id: { $in: ctx.params.ids } },
+          { name: 1, email: 1, is_active: 1 },
+        ).lean();
         return docs.map(d => ({ id: d._id, name: d.name, email: d.email, is_active: d.is_active }));
       },
     },
@@ -354,7 +391,12 @@ const CustomerService: ServiceSchema<Record<string, never>, Record<string, never
       return ctx.call<CustomerLicense[], { customer_id: number }>('license.forCustomer', { customer_id: customerId });
     },
 
-    async announce(this: CustomerThis, ctx: Context, id: number, fact: 'customer.created' | 'customer.updated' | 'customer.deleted') {
+    async announce(
+      this: CustomerThis,
+      ctx: Context,
+      id: number,
+      fact: 'customer.created' | 'customer.updated' | 'customer.deleted',
+    ) {
       // A new customer is in no verify view yet; a changed or deleted one may be in many, and every
       // license node drops them before the answer goes out, so the next verify anywhere sees the change.
       if (fact !== 'customer.created') await dropLicenseViews(this.broker, { all: true });

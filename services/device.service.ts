@@ -17,7 +17,13 @@ import { ActivationModel, type ActivationDoc } from '../models/activation.model.
 import { nextId } from '../models/counter.model.ts';
 import { ConflictError, NotFoundError, ServiceUnavailableError, isDuplicateKeyError } from '../lib/errors.ts';
 import { objectSchema } from '../lib/validation.ts';
-import { APP_VERSION_SCHEMA, HARDWARE_HASH_SCHEMA, ID_SCHEMA, LICENSE_KEY_SCHEMA, MACHINE_NAME_SCHEMA } from '../lib/schemas.ts';
+import {
+  APP_VERSION_SCHEMA,
+  HARDWARE_HASH_SCHEMA,
+  ID_SCHEMA,
+  LICENSE_KEY_SCHEMA,
+  MACHINE_NAME_SCHEMA,
+} from '../lib/schemas.ts';
 import { acquireRedis, releaseRedis } from '../lib/redis.ts';
 import { startRepeatingJob, type RepeatingJob } from '../lib/jobs.ts';
 import { escapeRegex } from '../lib/values.ts';
@@ -151,7 +157,11 @@ const DeviceService: ServiceSchema<Record<string, never>, Record<string, never>,
         } catch {
           throw new ServiceUnavailableError('Heartbeat store unavailable');
         }
-        await ctx.emit('device.heartbeat', { license_id: ctx.params.license_id, activation_id: ctx.params.activation_id, at: now });
+        await ctx.emit('device.heartbeat', {
+          license_id: ctx.params.license_id,
+          activation_id: ctx.params.activation_id,
+          at: now,
+        });
         return { last_heartbeat: new Date(now).toISOString() };
       },
     },
@@ -162,10 +172,10 @@ const DeviceService: ServiceSchema<Record<string, never>, Record<string, never>,
      */
     compactSeats: {
       visibility: 'public',
-      params: objectSchema({ license_id: ID_SCHEMA, max_activations: { type: 'integer', minimum: 1, maximum: 100_000 } }, [
-        'license_id',
-        'max_activations',
-      ]),
+      params: objectSchema(
+        { license_id: ID_SCHEMA, max_activations: { type: 'integer', minimum: 1, maximum: 100_000 } },
+        ['license_id', 'max_activations'],
+      ),
       async handler(this: DeviceThis, ctx: Context<{ license_id: number; max_activations: number }>) {
         const { license_id, max_activations } = ctx.params;
         let moved = 0;
@@ -195,7 +205,10 @@ const DeviceService: ServiceSchema<Record<string, never>, Record<string, never>,
       visibility: 'public',
       params: objectSchema({ license_ids: { type: 'array', items: ID_SCHEMA, maxItems: 1000 } }, ['license_ids']),
       async handler(this: DeviceThis, ctx: Context<{ license_ids: number[] }>) {
-        const docs = await ActivationModel.find({ license_id: { $in: ctx.params.license_ids } }, { _id: 1, license_id: 1, license_key: 1 }).lean();
+        const docs = await ActivationModel.find(
+          { license_id: { $in: ctx.params.license_ids } },
+          { _id: 1, license_id: 1, license_key: 1 },
+        ).lean();
         const res = await ActivationModel.deleteMany({ license_id: { $in: ctx.params.license_ids } });
         await dropLicenseViews(this.broker, {
           keys: [...new Set(docs.map(d => d.license_key))],
@@ -208,10 +221,10 @@ const DeviceService: ServiceSchema<Record<string, never>, Record<string, never>,
     /** Devices whose machine name or hardware hash contains the text (global search). Internal. */
     search: {
       visibility: 'public',
-      params: objectSchema({ q: { type: 'string', minLength: 1, maxLength: 100 }, limit: { type: 'integer', minimum: 1, maximum: 100 } }, [
-        'q',
-        'limit',
-      ]),
+      params: objectSchema(
+        { q: { type: 'string', minLength: 1, maxLength: 100 }, limit: { type: 'integer', minimum: 1, maximum: 100 } },
+        ['q', 'limit'],
+      ),
       async handler(this: DeviceThis, ctx: Context<{ q: string; limit: number }>) {
         const pattern = new RegExp(escapeRegex(ctx.params.q), 'i');
         const docs = await ActivationModel.find({ $or: [{ machine_name: pattern }, { hardware_hash: pattern }] })
@@ -254,25 +267,39 @@ const DeviceService: ServiceSchema<Record<string, never>, Record<string, never>,
       const details = { machine_name: p.machine_name ?? '', app_version: p.app_version ?? '' };
       // Bounded: each failed attempt means another request took a seat, and seats are finite.
       for (let attempt = 0; attempt < p.max_activations + 20; attempt += 1) {
-        const existing = await ActivationModel.findOne({ license_id: p.license_id, hardware_hash: p.hardware_hash }).lean();
+        const existing = await ActivationModel.findOne({
+          license_id: p.license_id,
+          hardware_hash: p.hardware_hash,
+        }).lean();
         if (existing?.is_active) {
           const refreshed = await ActivationModel.findOneAndUpdate(
             { _id: existing._id },
-            { $set: { machine_name: p.machine_name ?? existing.machine_name, app_version: p.app_version ?? existing.app_version } },
+            {
+              $set: {
+                machine_name: p.machine_name ?? existing.machine_name,
+                app_version: p.app_version ?? existing.app_version,
+              },
+            },
             { returnDocument: 'after', lean: true },
           );
           return { doc: refreshed ?? existing, created: false };
         }
         const used = new Set(
-          (await ActivationModel.find({ license_id: p.license_id, slot: { $gte: 0 } }, { slot: 1 }).lean()).map(a => a.slot),
+          (await ActivationModel.find({ license_id: p.license_id, slot: { $gte: 0 } }, { slot: 1 }).lean()).map(
+            a => a.slot,
+          ),
         );
         // Seats bound the count; the size check also holds while a lowered limit is being compacted.
         const slot = used.size >= p.max_activations ? null : pickFreeSlot(used, p.max_activations);
         if (slot === null) {
-          throw new ConflictError('The license has reached its maximum number of activations', 'ACTIVATION_LIMIT_REACHED', {
-            max_activations: p.max_activations,
-            current_activations: used.size,
-          });
+          throw new ConflictError(
+            'The license has reached its maximum number of activations',
+            'ACTIVATION_LIMIT_REACHED',
+            {
+              max_activations: p.max_activations,
+              current_activations: used.size,
+            },
+          );
         }
         try {
           if (existing) {
@@ -348,7 +375,12 @@ const DeviceService: ServiceSchema<Record<string, never>, Record<string, never>,
         keys: [doc.license_key],
         ...(doc.is_active ? {} : { ended: [{ license_id: doc.license_id, activation_id: doc._id }] }),
       });
-      await ctx.emit(fact, { license_id: doc.license_id, license_key: doc.license_key, activation_id: doc._id, hardware_hash: doc.hardware_hash });
+      await ctx.emit(fact, {
+        license_id: doc.license_id,
+        license_key: doc.license_key,
+        activation_id: doc._id,
+        hardware_hash: doc.hardware_hash,
+      });
     },
   },
 
@@ -358,8 +390,11 @@ const DeviceService: ServiceSchema<Record<string, never>, Record<string, never>,
 
   async started(this: DeviceThis) {
     this.redis = acquireRedis();
-    this.flushJob = await startRepeatingJob('heartbeat-flush', FLUSH_EVERY_MS, () => this.flushHeartbeats(), err =>
-      this.logger.warn('Heartbeat flush failed', { message: err.message }),
+    this.flushJob = await startRepeatingJob(
+      'heartbeat-flush',
+      FLUSH_EVERY_MS,
+      () => this.flushHeartbeats(),
+      err => this.logger.warn('Heartbeat flush failed', { message: err.message }),
     );
   },
 

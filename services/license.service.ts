@@ -14,7 +14,15 @@ import { dbMixin } from '../mixins/db.mixin.ts';
 import { LICENSE_TYPES, LicenseModel, type LicenseDoc } from '../models/license.model.ts';
 import { nextId } from '../models/counter.model.ts';
 import { createHash } from 'node:crypto';
-import { AppError, ConflictError, NotFoundError, RateLimitError, ServiceUnavailableError, ValidationError, isDuplicateKeyError } from '../lib/errors.ts';
+import {
+  AppError,
+  ConflictError,
+  NotFoundError,
+  RateLimitError,
+  ServiceUnavailableError,
+  ValidationError,
+  isDuplicateKeyError,
+} from '../lib/errors.ts';
 import { ExactLimiter } from '../lib/rate-limiter.ts';
 import { objectSchema, type JsonSchema } from '../lib/validation.ts';
 import {
@@ -86,10 +94,29 @@ interface LicenseThis extends Service {
   loadView(key: string): Promise<LicenseView>;
   customerStatus(id: number | null): Promise<CustomerStatus | null>;
   releaseList(): Promise<ReleaseInfo[]>;
-  verifyAnswer(key: string, hardwareHash: string, appVersion: string | undefined, opts: VerifyOptions): Verdict | Promise<Verdict>;
-  verifySlow(key: string, hardwareHash: string, appVersion: string | undefined, opts: VerifyOptions, now: number): Promise<Verdict>;
-  composeAnswer(view: LicenseView, releases: ReleaseInfo[], code: VerifyCode, appVersion: string | undefined): VerifyAnswer;
-  activateOn(ctx: Context, p: { license_key: string; hardware_hash: string; machine_name?: string; app_version?: string }): Promise<{ message: string; activation: Record<string, unknown> }>;
+  verifyAnswer(
+    key: string,
+    hardwareHash: string,
+    appVersion: string | undefined,
+    opts: VerifyOptions,
+  ): Verdict | Promise<Verdict>;
+  verifySlow(
+    key: string,
+    hardwareHash: string,
+    appVersion: string | undefined,
+    opts: VerifyOptions,
+    now: number,
+  ): Promise<Verdict>;
+  composeAnswer(
+    view: LicenseView,
+    releases: ReleaseInfo[],
+    code: VerifyCode,
+    appVersion: string | undefined,
+  ): VerifyAnswer;
+  activateOn(
+    ctx: Context,
+    p: { license_key: string; hardware_hash: string; machine_name?: string; app_version?: string },
+  ): Promise<{ message: string; activation: Record<string, unknown> }>;
   notifyExpired(): Promise<number>;
   withActivationCounts(ctx: Context, docs: LicenseDoc[]): Promise<Array<LicenseOut & { current_activations: number }>>;
   bulkSetActive(ctx: Context, ids: number[], active: boolean): Promise<Record<string, unknown>>;
@@ -146,14 +173,16 @@ function activationView(a: ActivationOut) {
   };
 }
 
-
 const SEARCH_TEXT_SCHEMA: JsonSchema = { type: 'string', minLength: 1, maxLength: 100 };
 
 /** Bulk operations take 1 to 1000 distinct ids: a clear 400 beyond that, never a table-wide update. */
 const BULK_IDS_SCHEMA: JsonSchema = { type: 'array', items: ID_SCHEMA, minItems: 1, maxItems: 1000, uniqueItems: true };
 
 function licenseNotFound(id: number): NotFoundError {
-  return new NotFoundError(`License ${id} not found`, 'LICENSE_NOT_FOUND', { field: 'license_id', reason: 'not_found' });
+  return new NotFoundError(`License ${id} not found`, 'LICENSE_NOT_FOUND', {
+    field: 'license_id',
+    reason: 'not_found',
+  });
 }
 
 async function findLicense(id: number): Promise<LicenseDoc> {
@@ -171,7 +200,12 @@ const ACTIVATION_ERRORS: Partial<Record<VerifyCode, [number, string]>> = {
   EXPIRED: [403, 'LICENSE_EXPIRED'],
 };
 
-const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>, Record<string, never>, LicenseThis> = {
+const LicenseService: ServiceSchema<
+  Record<string, never>,
+  Record<string, never>,
+  Record<string, never>,
+  LicenseThis
+> = {
   name: 'license',
   mixins: [dbMixin([LicenseModel])],
 
@@ -187,7 +221,10 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         },
         ['license_key', 'hardware_hash'],
       ),
-      handler(this: LicenseThis, ctx: Context<{ license_key: string; hardware_hash: string; machine_name?: string; app_version?: string }>) {
+      handler(
+        this: LicenseThis,
+        ctx: Context<{ license_key: string; hardware_hash: string; machine_name?: string; app_version?: string }>,
+      ) {
         return this.activateOn(ctx, ctx.params);
       },
     },
@@ -205,7 +242,12 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       ),
       async handler(
         this: LicenseThis,
-        ctx: Context<{ license_key: string; hardware_id: string | Record<string, unknown>; machine_name?: string; app_version?: string }>,
+        ctx: Context<{
+          license_key: string;
+          hardware_id: string | Record<string, unknown>;
+          machine_name?: string;
+          app_version?: string;
+        }>,
       ) {
         const { hardware_id, ...rest } = ctx.params;
         const answer = await this.activateOn(ctx, { ...rest, hardware_hash: hardwareHashOf(hardware_id) });
@@ -241,7 +283,12 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       ),
       async handler(
         this: LicenseThis,
-        ctx: Context<{ license_key: string; activation_id?: number | string; hardware_id: string | Record<string, unknown>; app_version?: string }>,
+        ctx: Context<{
+          license_key: string;
+          activation_id?: number | string;
+          hardware_id: string | Record<string, unknown>;
+          app_version?: string;
+        }>,
       ) {
         const p = ctx.params;
         const verdict = await this.verifyAnswer(p.license_key, hardwareHashOf(p.hardware_id), p.app_version, {
@@ -263,10 +310,16 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         },
         ['license_key'],
       ),
-      async handler(this: LicenseThis, ctx: Context<{ license_key: string; hardware_hash?: string; activation_id?: number; app_version?: string }>) {
+      async handler(
+        this: LicenseThis,
+        ctx: Context<{ license_key: string; hardware_hash?: string; activation_id?: number; app_version?: string }>,
+      ) {
         const p = ctx.params;
         if (p.hardware_hash === undefined && p.activation_id === undefined) {
-          throw new ValidationError('hardware_hash or activation_id is required', { field: 'hardware_hash', reason: 'required' });
+          throw new ValidationError('hardware_hash or activation_id is required', {
+            field: 'hardware_hash',
+            reason: 'required',
+          });
         }
         const view = await this.view(p.license_key);
         const hardwareHash =
@@ -274,7 +327,9 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         // One limit per activation, whichever way the request names it; machines that are not
         // activated are limited per (key, hardware) so they cannot hammer either.
         const activation = view.activations.get(hardwareHash);
-        const limitKey = activation ? `a:${activation.id}` : `h:${p.license_key}:${hardwareHash || `id:${p.activation_id}`}`;
+        const limitKey = activation
+          ? `a:${activation.id}`
+          : `h:${p.license_key}:${hardwareHash || `id:${p.activation_id}`}`;
         let decision;
         try {
           decision = await this.heartbeatLimiter.hit(createHash('sha1').update(limitKey).digest('hex'));
@@ -293,10 +348,13 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         });
         let lastHeartbeat: string | null = null;
         if (answer.valid && activationId !== undefined) {
-          const recorded = await ctx.call<{ last_heartbeat: string }, { license_id: number; activation_id: number }>('device.recordHeartbeat', {
-            license_id: view.license!.id,
-            activation_id: activationId,
-          });
+          const recorded = await ctx.call<{ last_heartbeat: string }, { license_id: number; activation_id: number }>(
+            'device.recordHeartbeat',
+            {
+              license_id: view.license!.id,
+              activation_id: activationId,
+            },
+          );
           lastHeartbeat = recorded.last_heartbeat;
         }
         return {
@@ -318,7 +376,11 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       params: objectSchema({ license_key: LICENSE_KEY_SCHEMA }, ['license_key']),
       async handler(this: LicenseThis, ctx: Context<{ license_key: string }>) {
         const doc = await LicenseModel.findOne({ key: ctx.params.license_key }).lean();
-        if (!doc) throw new NotFoundError('License not found', 'LICENSE_NOT_FOUND', { field: 'license_key', reason: 'not_found' });
+        if (!doc)
+          throw new NotFoundError('License not found', 'LICENSE_NOT_FOUND', {
+            field: 'license_key',
+            reason: 'not_found',
+          });
         const [customer, activations] = await Promise.all([
           this.customerStatus(doc.customer_id),
           ctx.call<ActivationOut[], { license_id: number }>('device.forLicense', { license_id: doc._id }),
@@ -372,12 +434,18 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       ) {
         const p = ctx.params;
         if (p.customer_id !== undefined && !(await this.customerStatus(p.customer_id))) {
-          throw new NotFoundError(`Customer ${p.customer_id} not found`, 'CUSTOMER_NOT_FOUND', { field: 'customer_id', reason: 'not_found' });
+          throw new NotFoundError(`Customer ${p.customer_id} not found`, 'CUSTOMER_NOT_FOUND', {
+            field: 'customer_id',
+            reason: 'not_found',
+          });
         }
         const validFrom = p.valid_from === undefined ? startOfDay() : fromDay(p.valid_from);
         const validUntil = p.valid_until == null ? null : fromDay(p.valid_until);
         if (validUntil && validUntil < validFrom) {
-          throw new ValidationError('valid_until must not be before valid_from', { field: 'valid_until', reason: 'out_of_range' });
+          throw new ValidationError('valid_until must not be before valid_from', {
+            field: 'valid_until',
+            reason: 'out_of_range',
+          });
         }
         // A generated key that collides (astronomically unlikely) is simply drawn again.
         for (let attempt = 0; attempt < 5; attempt += 1) {
@@ -403,7 +471,10 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
           } catch (err) {
             if (!isDuplicateKeyError(err)) throw err;
             if (p.key !== undefined) {
-              throw new ConflictError('A license with this key already exists', 'LICENSE_KEY_EXISTS', { field: 'key', reason: 'duplicate' });
+              throw new ConflictError('A license with this key already exists', 'LICENSE_KEY_EXISTS', {
+                field: 'key',
+                reason: 'duplicate',
+              });
             }
           }
         }
@@ -425,7 +496,10 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       visibility: 'public',
       params: objectSchema({ customer_id: ID_SCHEMA }, ['customer_id']),
       async handler(this: LicenseThis, ctx: Context<{ customer_id: number }>) {
-        const docs = await LicenseModel.find({ customer_id: ctx.params.customer_id }).sort({ _id: 1 }).limit(10_000).lean();
+        const docs = await LicenseModel.find({ customer_id: ctx.params.customer_id })
+          .sort({ _id: 1 })
+          .limit(10_000)
+          .lean();
         return this.withActivationCounts(ctx, docs);
       },
     },
@@ -433,7 +507,10 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
     /** Internal: licenses whose key contains the text (global search). */
     search: {
       visibility: 'public',
-      params: objectSchema({ q: SEARCH_TEXT_SCHEMA, limit: { type: 'integer', minimum: 1, maximum: 100 } }, ['q', 'limit']),
+      params: objectSchema({ q: SEARCH_TEXT_SCHEMA, limit: { type: 'integer', minimum: 1, maximum: 100 } }, [
+        'q',
+        'limit',
+      ]),
       async handler(ctx: Context<{ q: string; limit: number }>) {
         const pattern = new RegExp(escapeRegex(ctx.params.q.toUpperCase()));
         const docs = await LicenseModel.find({ key: pattern }).sort({ _id: -1 }).limit(ctx.params.limit).lean();
@@ -455,7 +532,16 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       }),
       async handler(
         this: LicenseThis,
-        ctx: Context<{ page: number; limit: number; customer_id?: number; status?: LicenseStatus; type?: string; q?: string; sort: string; order: 'asc' | 'desc' }>,
+        ctx: Context<{
+          page: number;
+          limit: number;
+          customer_id?: number;
+          status?: LicenseStatus;
+          type?: string;
+          q?: string;
+          sort: string;
+          order: 'asc' | 'desc';
+        }>,
       ) {
         const p = ctx.params;
         const filter: Record<string, unknown> = {
@@ -467,7 +553,8 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         const sortField = p.sort === 'id' ? '_id' : p.sort;
         const direction = p.order === 'asc' ? 1 : -1;
         // _id breaks ties, in the same direction, so pages never overlap or skip.
-        const sort: Record<string, 1 | -1> = sortField === '_id' ? { _id: direction } : { [sortField]: direction, _id: direction };
+        const sort: Record<string, 1 | -1> =
+          sortField === '_id' ? { _id: direction } : { [sortField]: direction, _id: direction };
         const [total, docs] = await Promise.all([
           LicenseModel.countDocuments(filter),
           LicenseModel.find(filter)
@@ -478,7 +565,13 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         ]);
         return {
           licenses: await this.withActivationCounts(ctx, docs),
-          pagination: { page: p.page, limit: p.limit, total, pages: Math.ceil(total / p.limit), more: p.page * p.limit < total },
+          pagination: {
+            page: p.page,
+            limit: p.limit,
+            total,
+            pages: Math.ceil(total / p.limit),
+            more: p.page * p.limit < total,
+          },
         };
       },
     },
@@ -576,14 +669,20 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         ['license_id'],
         { minProperties: 2 },
       ),
-      async handler(this: LicenseThis, ctx: Context<{ license_id: number; valid_until?: string | null; max_activations?: number; max_users?: number }>) {
+      async handler(
+        this: LicenseThis,
+        ctx: Context<{ license_id: number; valid_until?: string | null; max_activations?: number; max_users?: number }>,
+      ) {
         const p = ctx.params;
         const current = await findLicense(p.license_id);
         const set: Record<string, unknown> = { updated_at: new Date() };
         if (p.valid_until !== undefined) {
           const until = p.valid_until === null ? null : fromDay(p.valid_until);
           if (until && until < current.valid_from) {
-            throw new ValidationError('valid_until must not be before valid_from', { field: 'valid_until', reason: 'out_of_range' });
+            throw new ValidationError('valid_until must not be before valid_from', {
+              field: 'valid_until',
+              reason: 'out_of_range',
+            });
           }
           set.valid_until = until;
           // A new end date re-arms the one-time expiry notification.
@@ -591,7 +690,9 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         }
         if (p.max_users !== undefined) set.max_users = p.max_users;
         if (p.max_activations !== undefined) {
-          const counts = await ctx.call<Record<string, number>, { license_ids: number[] }>('device.countActive', { license_ids: [current._id] });
+          const counts = await ctx.call<Record<string, number>, { license_ids: number[] }>('device.countActive', {
+            license_ids: [current._id],
+          });
           const active = counts[current._id] ?? 0;
           if (p.max_activations < active) {
             throw new ConflictError(
@@ -602,7 +703,11 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
           }
           set.max_activations = p.max_activations;
         }
-        const updated = await LicenseModel.findOneAndUpdate({ _id: current._id }, { $set: set }, { returnDocument: 'after', lean: true });
+        const updated = await LicenseModel.findOneAndUpdate(
+          { _id: current._id },
+          { $set: set },
+          { returnDocument: 'after', lean: true },
+        );
         if (!updated) throw licenseNotFound(current._id);
         if (p.max_activations !== undefined && p.max_activations < current.max_activations) {
           // Seats numbered above the new limit move down, so the unique seat index bounds the count again.
@@ -630,7 +735,9 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       params: objectSchema({ license_id: ID_SCHEMA }, ['license_id']),
       async handler(ctx: Context<{ license_id: number }>) {
         const doc = await findLicense(ctx.params.license_id);
-        const activations = await ctx.call<ActivationOut[], { license_id: number }>('device.forLicense', { license_id: doc._id });
+        const activations = await ctx.call<ActivationOut[], { license_id: number }>('device.forLicense', {
+          license_id: doc._id,
+        });
         return {
           devices: activations.map(a => ({ ...activationView(a), app_version: a.app_version })),
         };
@@ -640,13 +747,23 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
     /** POST /api/license/:license_id/register-device: an admin claims a seat for a machine. */
     registerDevice: {
       params: objectSchema(
-        { license_id: ID_SCHEMA, hardware_hash: HARDWARE_HASH_SCHEMA, machine_name: MACHINE_NAME_SCHEMA, app_version: APP_VERSION_SCHEMA },
+        {
+          license_id: ID_SCHEMA,
+          hardware_hash: HARDWARE_HASH_SCHEMA,
+          machine_name: MACHINE_NAME_SCHEMA,
+          app_version: APP_VERSION_SCHEMA,
+        },
         ['license_id', 'hardware_hash'],
       ),
-      async handler(ctx: Context<{ license_id: number; hardware_hash: string; machine_name?: string; app_version?: string }>) {
+      async handler(
+        ctx: Context<{ license_id: number; hardware_hash: string; machine_name?: string; app_version?: string }>,
+      ) {
         const doc = await findLicense(ctx.params.license_id);
         const { license_id: _id, ...device } = ctx.params;
-        const { activation, created } = await ctx.call<{ activation: ActivationOut; created: boolean }, Record<string, unknown>>('device.register', {
+        const { activation, created } = await ctx.call<
+          { activation: ActivationOut; created: boolean },
+          Record<string, unknown>
+        >('device.register', {
           license_id: doc._id,
           license_key: doc.key,
           max_activations: doc.max_activations,
@@ -688,7 +805,8 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         if (ctx.params.releases) this.releases = null;
         for (const key of ctx.params.keys ?? []) this.views.invalidate(key);
         // A deactivated device's session seat must not outlive it (idempotent on every node).
-        for (const { license_id, activation_id } of ctx.params.ended ?? []) await this.sessions.end(license_id, activation_id);
+        for (const { license_id, activation_id } of ctx.params.ended ?? [])
+          await this.sessions.end(license_id, activation_id);
         return true;
       },
     },
@@ -732,7 +850,11 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
     async announceLicenseChange(this: LicenseThis, ctx: Context, docs: LicenseDoc[]) {
       await dropLicenseViews(this.broker, { keys: docs.map(d => d.key) });
       for (const doc of docs) {
-        await ctx.emit('license.updated', { license_id: doc._id, customer_id: doc.customer_id, is_active: doc.is_active });
+        await ctx.emit('license.updated', {
+          license_id: doc._id,
+          customer_id: doc.customer_id,
+          is_active: doc.is_active,
+        });
       }
     },
 
@@ -801,7 +923,10 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       const releases = this.releases && now - this.releases.at <= RELEASES_MAX_AGE_MS ? this.releases.ready : undefined;
       if (view && releases) {
         const { code, activation } = evaluate(view, hardwareHash, now, opts.activationId);
-        if (code !== 'VALID' || (activation && !opts.forceSession && this.sessions.admittedRecently(activation.id, now))) {
+        if (
+          code !== 'VALID' ||
+          (activation && !opts.forceSession && this.sessions.admittedRecently(activation.id, now))
+        ) {
           return { answer: this.composeAnswer(view, releases, code, appVersion), activationId: activation?.id };
         }
       }
@@ -821,11 +946,19 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       if (code === 'VALID' && activation && view.license) {
         let admitted = true;
         try {
-          admitted = await this.sessions.touch(view.license.id, activation.id, view.license.max_users, opts.forceSession, now);
+          admitted = await this.sessions.touch(
+            view.license.id,
+            activation.id,
+            view.license.max_users,
+            opts.forceSession,
+            now,
+          );
         } catch (err) {
           // Redis away: a client must still be able to start; the seat count is enforced again once
           // Redis is back (fail open, logged).
-          this.logger.warn('Session store unavailable, admitting without a seat check', { message: (err as Error).message });
+          this.logger.warn('Session store unavailable, admitting without a seat check', {
+            message: (err as Error).message,
+          });
         }
         if (!admitted) {
           code = 'TOO_MANY_USERS';
@@ -835,12 +968,19 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       return { answer: this.composeAnswer(view, releases, code, appVersion), activationId: activation?.id };
     },
 
-    composeAnswer(this: LicenseThis, view: LicenseView, releases: ReleaseInfo[], code: VerifyCode, appVersion: string | undefined) {
+    composeAnswer(
+      this: LicenseThis,
+      view: LicenseView,
+      releases: ReleaseInfo[],
+      code: VerifyCode,
+      appVersion: string | undefined,
+    ) {
       const update = this.updateAnswer(releases, appVersion);
       const license = view.license;
       // Field order as in the reference's example answer.
       const answer: VerifyAnswer = { valid: code === 'VALID', code, message: VERIFY_MESSAGES[code] };
-      if (license) answer.license = { key: license.key, valid_until: dateOnly(license.valid_until), max_users: license.max_users };
+      if (license)
+        answer.license = { key: license.key, valid_until: dateOnly(license.valid_until), max_users: license.max_users };
       answer.update_available = update.update_available;
       answer.latest_version = update.latest_version;
       return answer;
@@ -857,9 +997,15 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       const problem = licenseProblem(view, Date.now());
       if (problem || !doc) {
         const [status, code] = ACTIVATION_ERRORS[problem ?? 'NOT_FOUND']!;
-        throw new AppError(status, code, VERIFY_MESSAGES[problem ?? 'NOT_FOUND'], { field: 'license_key', reason: (problem ?? 'NOT_FOUND').toLowerCase() });
+        throw new AppError(status, code, VERIFY_MESSAGES[problem ?? 'NOT_FOUND'], {
+          field: 'license_key',
+          reason: (problem ?? 'NOT_FOUND').toLowerCase(),
+        });
       }
-      const { activation, created } = await ctx.call<{ activation: ActivationOut; created: boolean }, Record<string, unknown>>('device.register', {
+      const { activation, created } = await ctx.call<
+        { activation: ActivationOut; created: boolean },
+        Record<string, unknown>
+      >('device.register', {
         license_id: doc._id,
         license_key: doc.key,
         max_activations: doc.max_activations,
@@ -868,7 +1014,11 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
         ...(p.app_version !== undefined ? { app_version: p.app_version } : {}),
       });
       if (created) {
-        await ctx.emit('license.activated', { license_id: doc._id, activation_id: activation.id, customer_id: doc.customer_id });
+        await ctx.emit('license.activated', {
+          license_id: doc._id,
+          activation_id: activation.id,
+          customer_id: doc.customer_id,
+        });
       }
       return {
         message: created ? 'License activated successfully' : 'License already activated on this machine',
@@ -896,11 +1046,19 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
       let fired = 0;
       for (const c of candidates) {
         if (!isExpired(c.valid_until, now)) continue;
-        const claimed = await LicenseModel.findOneAndUpdate({ _id: c._id, expired_notified: false }, { $set: { expired_notified: true } }, { lean: true });
+        const claimed = await LicenseModel.findOneAndUpdate(
+          { _id: c._id, expired_notified: false },
+          { $set: { expired_notified: true } },
+          { lean: true },
+        );
         if (!claimed) continue;
         fired += 1;
         await dropLicenseViews(this.broker, { keys: [c.key] });
-        await this.broker.emit('license.expired', { license_id: c._id, customer_id: c.customer_id, valid_until: dateOnly(c.valid_until) });
+        await this.broker.emit('license.expired', {
+          license_id: c._id,
+          customer_id: c.customer_id,
+          valid_until: dateOnly(c.valid_until),
+        });
       }
       return fired;
     },
@@ -944,8 +1102,11 @@ const LicenseService: ServiceSchema<Record<string, never>, Record<string, never>
     this.sessions = new SessionStore(this.redis, config().heartbeat.timeoutSeconds);
     this.heartbeatLimiter = new ExactLimiter(this.redis, 'heartbeat', config().rateLimit.heartbeatPerMinute);
     if (!config().isProduction) await this.seedTestLicense();
-    this.expiryJob = await startRepeatingJob('license-expiry', 60_000, () => this.notifyExpired(), err =>
-      this.logger.warn('Expiry check failed', { message: err.message }),
+    this.expiryJob = await startRepeatingJob(
+      'license-expiry',
+      60_000,
+      () => this.notifyExpired(),
+      err => this.logger.warn('Expiry check failed', { message: err.message }),
     );
   },
 

@@ -28,7 +28,13 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Service, ServiceSchema } from 'moleculer';
 import { config } from '../config/index.ts';
 import { dbMixin } from '../mixins/db.mixin.ts';
-import { RESOURCE_STATUSES, RESOURCE_TYPE_PATTERN, ResourceModel, type ResourceDoc, type ResourceStatus } from '../models/resource.model.ts';
+import {
+  RESOURCE_STATUSES,
+  RESOURCE_TYPE_PATTERN,
+  ResourceModel,
+  type ResourceDoc,
+  type ResourceStatus,
+} from '../models/resource.model.ts';
 import { nextId } from '../models/counter.model.ts';
 import { AppError, ConflictError, NotFoundError, isDuplicateKeyError } from '../lib/errors.ts';
 import { objectSchema, type JsonSchema } from '../lib/validation.ts';
@@ -54,8 +60,20 @@ export interface ResourceOut {
 
 const TYPE_SCHEMA: JsonSchema = { type: 'string', pattern: RESOURCE_TYPE_PATTERN, example: 'server' };
 // Printable ASCII words separated by single spaces: host names, asset tags, IP addresses.
-const IDENTIFIER_SCHEMA: JsonSchema = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7E]+( [\\x21-\\x7E]+)*$', example: 'SRV-001' };
-const RESOURCE_IDS_SCHEMA: JsonSchema = { type: 'array', items: ID_SCHEMA, minItems: 1, maxItems: 500, uniqueItems: true };
+const IDENTIFIER_SCHEMA: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[\\x21-\\x7E]+( [\\x21-\\x7E]+)*$',
+  example: 'SRV-001',
+};
+const RESOURCE_IDS_SCHEMA: JsonSchema = {
+  type: 'array',
+  items: ID_SCHEMA,
+  minItems: 1,
+  maxItems: 500,
+  uniqueItems: true,
+};
 const LICENSE_IDS_SCHEMA: JsonSchema = { type: 'array', items: ID_SCHEMA, maxItems: 1000 };
 
 /** A pending claim older than this belongs to a request that died (requests time out much sooner). */
@@ -64,7 +82,15 @@ function abandonedAfterMs(): number {
 }
 
 function released(now: Date): Partial<ResourceDoc> {
-  return { status: 'available', license_id: null, allocated_at: null, request_id: null, pending: false, claimed_at: null, updated_at: now };
+  return {
+    status: 'available',
+    license_id: null,
+    allocated_at: null,
+    request_id: null,
+    pending: false,
+    claimed_at: null,
+    updated_at: now,
+  };
 }
 
 function toOut(doc: ResourceDoc): ResourceOut {
@@ -108,14 +134,22 @@ function byLicense(docs: Array<Pick<ResourceDoc, '_id' | 'license_id'>>): Map<nu
   return groups;
 }
 
-const ResourceService: ServiceSchema<Record<string, never>, Record<string, never>, Record<string, never>, ResourceThis> = {
+const ResourceService: ServiceSchema<
+  Record<string, never>,
+  Record<string, never>,
+  Record<string, never>,
+  ResourceThis
+> = {
   name: 'resource',
   mixins: [dbMixin([ResourceModel])],
 
   actions: {
     /** POST /api/resources */
     create: {
-      params: objectSchema({ type: TYPE_SCHEMA, identifier: IDENTIFIER_SCHEMA, notes: { type: 'string', maxLength: 2000 } }, ['type', 'identifier']),
+      params: objectSchema(
+        { type: TYPE_SCHEMA, identifier: IDENTIFIER_SCHEMA, notes: { type: 'string', maxLength: 2000 } },
+        ['type', 'identifier'],
+      ),
       async handler(ctx: Context<{ type: string; identifier: string; notes?: string }>) {
         const now = new Date();
         try {
@@ -150,7 +184,10 @@ const ResourceService: ServiceSchema<Record<string, never>, Record<string, never
         page: { type: 'integer', minimum: 1, maximum: 10_000, default: 1 },
         limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
       }),
-      async handler(this: ResourceThis, ctx: Context<{ type?: string; status?: ResourceStatus; license_id?: number; page: number; limit: number }>) {
+      async handler(
+        this: ResourceThis,
+        ctx: Context<{ type?: string; status?: ResourceStatus; license_id?: number; page: number; limit: number }>,
+      ) {
         const p = ctx.params;
         await this.sweepAbandoned();
         const filter: Record<string, unknown> = {
@@ -168,7 +205,13 @@ const ResourceService: ServiceSchema<Record<string, never>, Record<string, never
         ]);
         return {
           resources: docs.map(toOut),
-          pagination: { page: p.page, limit: p.limit, total, pages: Math.ceil(total / p.limit), more: p.page * p.limit < total },
+          pagination: {
+            page: p.page,
+            limit: p.limit,
+            total,
+            pages: Math.ceil(total / p.limit),
+            more: p.page * p.limit < total,
+          },
         };
       },
     },
@@ -203,7 +246,10 @@ const ResourceService: ServiceSchema<Record<string, never>, Record<string, never
 
     /** POST /api/resources/allocate: all or nothing (see the header). */
     allocate: {
-      params: objectSchema({ license_id: ID_SCHEMA, resource_ids: RESOURCE_IDS_SCHEMA }, ['license_id', 'resource_ids']),
+      params: objectSchema({ license_id: ID_SCHEMA, resource_ids: RESOURCE_IDS_SCHEMA }, [
+        'license_id',
+        'resource_ids',
+      ]),
       async handler(this: ResourceThis, ctx: Context<{ license_id: number; resource_ids: number[] }>) {
         const licenseId = ctx.params.license_id;
         const ids = [...ctx.params.resource_ids].sort((a, b) => a - b);
@@ -222,7 +268,10 @@ const ResourceService: ServiceSchema<Record<string, never>, Record<string, never
         } catch (err) {
           await this.undoClaims(requestId).catch((undoErr: Error) => {
             // The claims stay pending and are released once abandoned: nothing is lost, only delayed.
-            this.logger.warn('Could not undo the claims of a failed allocation', { request_id: requestId, message: undoErr.message });
+            this.logger.warn('Could not undo the claims of a failed allocation', {
+              request_id: requestId,
+              message: undoErr.message,
+            });
           });
           throw err;
         }
@@ -240,7 +289,10 @@ const ResourceService: ServiceSchema<Record<string, never>, Record<string, never
       params: objectSchema({ resource_ids: RESOURCE_IDS_SCHEMA, license_id: ID_SCHEMA }, ['resource_ids']),
       async handler(ctx: Context<{ resource_ids: number[]; license_id?: number }>) {
         const ids = ctx.params.resource_ids;
-        const docs = await ResourceModel.find({ _id: { $in: ids } }, { license_id: 1, request_id: 1, pending: 1 }).lean();
+        const docs = await ResourceModel.find(
+          { _id: { $in: ids } },
+          { license_id: 1, request_id: 1, pending: 1 },
+        ).lean();
         const found = new Set(docs.map(d => d._id));
         const missing = ids.filter(id => !found.has(id));
         if (missing.length > 0) throw notFound(missing);
@@ -248,11 +300,15 @@ const ResourceService: ServiceSchema<Record<string, never>, Record<string, never
         if (license_id !== undefined) {
           const foreign = docs.filter(d => d.license_id !== null && d.license_id !== license_id).map(d => d._id);
           if (foreign.length > 0) {
-            throw new ConflictError(`Resources not allocated to license ${license_id}: ${foreign.join(', ')}`, 'RESOURCE_NOT_ALLOCATED_TO_LICENSE', {
-              field: 'resource_ids',
-              reason: 'other_license',
-              resource_ids: foreign,
-            });
+            throw new ConflictError(
+              `Resources not allocated to license ${license_id}: ${foreign.join(', ')}`,
+              'RESOURCE_NOT_ALLOCATED_TO_LICENSE',
+              {
+                field: 'resource_ids',
+                reason: 'other_license',
+                resource_ids: foreign,
+              },
+            );
           }
         }
         const now = new Date();
@@ -261,7 +317,9 @@ const ResourceService: ServiceSchema<Record<string, never>, Record<string, never
         // Matching on the allocation's request id releases exactly the allocation that was read, never
         // a newer allocation of the same resource made in between.
         const outcomes = await Promise.all(
-          allocated.map(d => ResourceModel.updateOne({ _id: d._id, request_id: d.request_id, pending: false }, { $set: released(now) })),
+          allocated.map(d =>
+            ResourceModel.updateOne({ _id: d._id, request_id: d.request_id, pending: false }, { $set: released(now) }),
+          ),
         );
         const done = allocated.filter((_, i) => outcomes[i]!.matchedCount === 1);
         for (const [licenseId, resourceIds] of byLicense(done)) {
@@ -298,7 +356,10 @@ const ResourceService: ServiceSchema<Record<string, never>, Record<string, never
       params: objectSchema({ license_id: ID_SCHEMA }, ['license_id']),
       async handler(ctx: Context<{ license_id: number }>) {
         await ctx.call('license.get', { id: ctx.params.license_id });
-        const docs = await ResourceModel.find({ license_id: ctx.params.license_id, pending: false }).sort({ _id: 1 }).limit(10_000).lean();
+        const docs = await ResourceModel.find({ license_id: ctx.params.license_id, pending: false })
+          .sort({ _id: 1 })
+          .limit(10_000)
+          .lean();
         return {
           resources: docs.map(d => ({
             id: d._id,
@@ -317,7 +378,9 @@ const ResourceService: ServiceSchema<Record<string, never>, Record<string, never
      * the requested count of them (lowest ids first), the ones an allocation could take.
      */
     checkAvailability: {
-      params: objectSchema({ type: TYPE_SCHEMA, count: { type: 'integer', minimum: 1, maximum: 500, default: 1 } }, ['type']),
+      params: objectSchema({ type: TYPE_SCHEMA, count: { type: 'integer', minimum: 1, maximum: 500, default: 1 } }, [
+        'type',
+      ]),
       async handler(this: ResourceThis, ctx: Context<{ type: string; count: number }>) {
         const { type, count } = ctx.params;
         await this.sweepAbandoned();
@@ -359,16 +422,31 @@ const ResourceService: ServiceSchema<Record<string, never>, Record<string, never
   methods: {
     async claimAll(this: ResourceThis, ctx: Context, licenseId: number, ids: number[], requestId: string) {
       const now = new Date();
-      const claim = { status: 'allocated', license_id: licenseId, allocated_at: now, request_id: requestId, pending: true, claimed_at: now, updated_at: now };
+      const claim = {
+        status: 'allocated',
+        license_id: licenseId,
+        allocated_at: now,
+        request_id: requestId,
+        pending: true,
+        claimed_at: now,
+        updated_at: now,
+      };
       for (const id of ids) {
         const { matchedCount } = await ResourceModel.updateOne({ _id: id, license_id: null }, { $set: claim });
         if (matchedCount === 0) throw (await ResourceModel.exists({ _id: id })) ? unavailable([id]) : notFound([id]);
       }
       // The license may have been deleted while claiming: never commit to a license that is gone.
       await ctx.call('license.get', { id: licenseId });
-      const { modifiedCount } = await ResourceModel.updateMany({ request_id: requestId, pending: true }, { $set: { pending: false, updated_at: new Date() } });
+      const { modifiedCount } = await ResourceModel.updateMany(
+        { request_id: requestId, pending: true },
+        { $set: { pending: false, updated_at: new Date() } },
+      );
       if (modifiedCount !== ids.length) {
-        throw new AppError(409, 'ALLOCATION_ABORTED', 'The allocation was interrupted by a concurrent release; nothing was allocated, retry');
+        throw new AppError(
+          409,
+          'ALLOCATION_ABORTED',
+          'The allocation was interrupted by a concurrent release; nothing was allocated, retry',
+        );
       }
     },
 
@@ -378,7 +456,10 @@ const ResourceService: ServiceSchema<Record<string, never>, Record<string, never
 
     async sweepAbandoned() {
       const cutoff = new Date(Date.now() - abandonedAfterMs());
-      const { modifiedCount } = await ResourceModel.updateMany({ pending: true, claimed_at: { $lt: cutoff } }, { $set: released(new Date()) });
+      const { modifiedCount } = await ResourceModel.updateMany(
+        { pending: true, claimed_at: { $lt: cutoff } },
+        { $set: released(new Date()) },
+      );
       if (modifiedCount > 0) this.logger.warn('Released claims of abandoned allocations', { count: modifiedCount });
       return modifiedCount;
     },

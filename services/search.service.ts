@@ -91,19 +91,31 @@ const SearchService: ServiceSchema<Record<string, never>, Record<string, never>,
         const customerIds = [...new Set(licenses.map(l => l.customer_id).filter((id): id is number => id !== null))];
         const names = new Map<number, string>();
         if (customerIds.length > 0) {
-          const statuses = await ctx.call<Array<{ id: number; name: string }>, { ids: number[] }>('customer.statuses', { ids: customerIds });
+          const statuses = await ctx.call<Array<{ id: number; name: string }>, { ids: number[] }>('customer.statuses', {
+            ids: customerIds,
+          });
           for (const s of statuses) names.set(s.id, s.name);
         }
 
         const ranked: Ranked[] = [];
-        const add = (result: SearchResult, fields: string[]) => ranked.push({ result, rank: matchRank(needle, fields), order: ranked.length });
+        const add = (result: SearchResult, fields: string[]) =>
+          ranked.push({ result, rank: matchRank(needle, fields), order: ranked.length });
         for (const c of customers) {
-          add({ type: 'customer', id: c.id, title: c.name, subtitle: c.email, url: `/customer/edit/${c.id}` }, [c.name, c.email]);
+          add({ type: 'customer', id: c.id, title: c.name, subtitle: c.email, url: `/customer/edit/${c.id}` }, [
+            c.name,
+            c.email,
+          ]);
         }
         for (const l of licenses) {
           const owner = l.customer_id === null ? 'No customer' : (names.get(l.customer_id) ?? 'Unknown customer');
           add(
-            { type: 'license', id: l.id, title: l.key, subtitle: `${owner} - ${STATUS_LABELS[l.status] ?? l.status}`, url: `/license/edit/${l.id}` },
+            {
+              type: 'license',
+              id: l.id,
+              title: l.key,
+              subtitle: `${owner} - ${STATUS_LABELS[l.status] ?? l.status}`,
+              url: `/license/edit/${l.id}`,
+            },
             [l.key],
           );
         }

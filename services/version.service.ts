@@ -36,7 +36,12 @@ function toInfo(doc: ReleaseDoc): ReleaseInfo {
   };
 }
 
-const VersionService: ServiceSchema<Record<string, never>, Record<string, never>, Record<string, never>, VersionThis> = {
+const VersionService: ServiceSchema<
+  Record<string, never>,
+  Record<string, never>,
+  Record<string, never>,
+  VersionThis
+> = {
   name: 'version',
   mixins: [dbMixin([ReleaseModel])],
 
@@ -93,7 +98,13 @@ const VersionService: ServiceSchema<Record<string, never>, Record<string, never>
       ),
       async handler(
         this: VersionThis,
-        ctx: Context<{ version: string; release_date?: string; download_url: string; release_notes?: string; is_mandatory?: boolean }>,
+        ctx: Context<{
+          version: string;
+          release_date?: string;
+          download_url: string;
+          release_notes?: string;
+          is_mandatory?: boolean;
+        }>,
       ) {
         const p = ctx.params;
         try {
@@ -112,7 +123,10 @@ const VersionService: ServiceSchema<Record<string, never>, Record<string, never>
           return { id: doc._id, ...toInfo(doc.toObject()) };
         } catch (err) {
           if (isDuplicateKeyError(err)) {
-            throw new ConflictError(`Release ${p.version} already exists`, 'RELEASE_EXISTS', { field: 'version', reason: 'duplicate' });
+            throw new ConflictError(`Release ${p.version} already exists`, 'RELEASE_EXISTS', {
+              field: 'version',
+              reason: 'duplicate',
+            });
           }
           throw err;
         }
@@ -128,7 +142,6 @@ const VersionService: ServiceSchema<Record<string, never>, Record<string, never>
       },
     },
   },
-
 
   methods: {
     allReleases(this: VersionThis) {

@@ -9,7 +9,14 @@ export function read(path: string, action: string, summary: string, tag: string)
   return { method: 'GET', path, action, auth: 'viewer', limit: 'admin', tag, summary };
 }
 
-export function write(method: HttpMethod, path: string, action: string, summary: string, tag: string, status?: number): RouteSpec {
+export function write(
+  method: HttpMethod,
+  path: string,
+  action: string,
+  summary: string,
+  tag: string,
+  status?: number,
+): RouteSpec {
   return { method, path, action, auth: 'admin', limit: 'admin', tag, summary, ...(status ? { status } : {}) };
 }
 
@@ -39,12 +46,36 @@ const AUTH_ROUTES: RouteSpec[] = [
     tag: 'Admin authentication',
     summary: 'Log out: revoke the presented token',
   },
-  write('POST', '/api/admin/users', 'auth.createUser', 'Create an admin user (role admin or viewer)', 'Admin authentication', 201),
+  write(
+    'POST',
+    '/api/admin/users',
+    'auth.createUser',
+    'Create an admin user (role admin or viewer)',
+    'Admin authentication',
+    201,
+  ),
   read('/api/admin/users', 'auth.listUsers', 'List admin users', 'Admin authentication'),
-  write('DELETE', '/api/admin/user/:id', 'auth.deleteUser', 'Delete an admin user (not yourself, not the last admin)', 'Admin authentication'),
+  write(
+    'DELETE',
+    '/api/admin/user/:id',
+    'auth.deleteUser',
+    'Delete an admin user (not yourself, not the last admin)',
+    'Admin authentication',
+  ),
   read('/api/admin/api-key', 'auth.apiKeyInfo', 'Prefix and creation time of the active API key', 'API keys'),
-  write('POST', '/api/admin/api-key/regenerate', 'auth.regenerateApiKey', 'Replace the API key (returned once; the old one stops working at once)', 'API keys'),
-  read('/api/admin/license/auth-token', 'auth.analyticsToken', 'Short-lived JWT for analytics access', 'Admin authentication'),
+  write(
+    'POST',
+    '/api/admin/api-key/regenerate',
+    'auth.regenerateApiKey',
+    'Replace the API key (returned once; the old one stops working at once)',
+    'API keys',
+  ),
+  read(
+    '/api/admin/license/auth-token',
+    'auth.analyticsToken',
+    'Short-lived JWT for analytics access',
+    'Admin authentication',
+  ),
 ];
 
 export const ADMIN_ROUTES: RouteSpec[] = [...AUTH_ROUTES, ...RELEASE_ROUTES];

@@ -22,7 +22,12 @@ export const CLIENT_ROUTES: RouteSpec[] = [
   client('POST', '/api/license/activate', 'license.activate', 'Activate a license on a machine'),
   client('POST', '/api/license/verify', 'license.verify', 'Verify a license on this machine'),
   client('GET', '/api/license/info/:license_key', 'license.info', 'License information and activations'),
-  client('POST', '/api/license/heartbeat', 'license.heartbeat', 'Heartbeat of a running activation (1/min per activation)'),
+  client(
+    'POST',
+    '/api/license/heartbeat',
+    'license.heartbeat',
+    'Heartbeat of a running activation (1/min per activation)',
+  ),
   client('POST', '/api/version/check', 'version.check', 'Check for an update', 'Version API'),
   client('GET', '/api/version/latest', 'version.latest', 'Latest release', 'Version API'),
   client('POST', '/api/v1/activate', 'license.activateLegacy', 'Activate (legacy client route)', 'Legacy client API'),

@@ -54,7 +54,7 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
 
   // 'exit' may never come when spawning itself failed, so 'error' also counts as the end.
   let running = true;
-  const ended = new Promise<void>((resolve) => {
+  const ended = new Promise<void>(resolve => {
     const end = (): void => {
       running = false;
       resolve();
@@ -64,7 +64,7 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
   });
   const stderrTail: string[] = [];
 
-  createInterface({ input: child.stderr }).on('line', (line) => {
+  createInterface({ input: child.stderr }).on('line', line => {
     stderrTail.push(line);
     if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
     opts.log?.(line);
@@ -81,7 +81,7 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
         READY_TIMEOUT_MS,
       );
       // Both handlers are no-ops once the promise has settled.
-      child.once('error', (err) => {
+      child.once('error', err => {
         clearTimeout(timer);
         reject(describeFailure(`could not be started (${err.message})`));
       });
@@ -90,7 +90,7 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
         clearTimeout(timer);
         reject(describeFailure(`exited before it was ready (${signal ?? `code ${code}`})`));
       });
-      createInterface({ input: child.stdout }).on('line', (line) => {
+      createInterface({ input: child.stdout }).on('line', line => {
         const ready = /^ready (\S+)$/.exec(line);
         if (ready?.[1]) {
           clearTimeout(timer);

@@ -12,7 +12,16 @@ import { reloadConfig, type ServiceName } from '../../config/index.ts';
 import { createBroker, loadServices } from '../../lib/broker.ts';
 
 export const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
-export const ALL_SERVICES: ServiceName[] = ['api', 'auth', 'license', 'device', 'version', 'customer', 'resource', 'search'];
+export const ALL_SERVICES: ServiceName[] = [
+  'api',
+  'auth',
+  'license',
+  'device',
+  'version',
+  'customer',
+  'resource',
+  'search',
+];
 
 export interface SystemOptions {
   /** One entry per node; default: one node with every service. */
@@ -63,7 +72,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
     throw err;
   }
   const urls = brokers
-    .map(b => b.getLocalService('api') as unknown as { server?: { address(): AddressInfo | string | null } } | undefined)
+    .map(
+      b => b.getLocalService('api') as unknown as { server?: { address(): AddressInfo | string | null } } | undefined,
+    )
     .filter(s => s?.server)
     .map(s => `http://127.0.0.1:${(s!.server!.address() as AddressInfo).port}`);
   return {

@@ -47,7 +47,12 @@ for (const deployment of DEPLOYMENTS) {
     let broker: ServiceBroker;
 
     async function createLicense(maxActivations: number): Promise<{ id: number; key: string }> {
-      return broker.call('license.create', { type: 'subscription', max_activations: maxActivations, max_users: 2, valid_until: '2099-12-31' });
+      return broker.call('license.create', {
+        type: 'subscription',
+        max_activations: maxActivations,
+        max_users: 2,
+        valid_until: '2099-12-31',
+      });
     }
 
     function activate(body: Record<string, unknown>): Promise<HttpAnswer> {
@@ -69,7 +74,9 @@ for (const deployment of DEPLOYMENTS) {
       const license = await createLicense(MAX_ACTIVATIONS);
       const handledBefore = system.brokers.map(activationsHandled);
       const answers = await Promise.all(
-        Array.from({ length: MACHINES }, (_, i) => activate({ license_key: license.key, hardware_hash: hardware(), machine_name: `M-${i}` })),
+        Array.from({ length: MACHINES }, (_, i) =>
+          activate({ license_key: license.key, hardware_hash: hardware(), machine_name: `M-${i}` }),
+        ),
       );
 
       const ok = answers.filter(a => a.status === 200);
@@ -78,7 +85,10 @@ for (const deployment of DEPLOYMENTS) {
       expect(refused, 'answers 409').to.have.lengthOf(MACHINES - MAX_ACTIVATIONS);
       for (const r of refused) {
         expect(r.body.error.code).to.equal('ACTIVATION_LIMIT_REACHED');
-        expect(r.body.error.details).to.deep.equal({ max_activations: MAX_ACTIVATIONS, current_activations: MAX_ACTIVATIONS });
+        expect(r.body.error.details).to.deep.equal({
+          max_activations: MAX_ACTIVATIONS,
+          current_activations: MAX_ACTIVATIONS,
+        });
       }
 
       const stored = await ActivationModel.find({ license_id: license.id }).lean();
@@ -102,7 +112,9 @@ for (const deployment of DEPLOYMENTS) {
     it('20 concurrent activations of one machine all succeed with one and the same record', async function () {
       const license = await createLicense(MAX_ACTIVATIONS);
       const hw = hardware();
-      const answers = await Promise.all(Array.from({ length: 20 }, () => activate({ license_key: license.key, hardware_hash: hw })));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => activate({ license_key: license.key, hardware_hash: hw })),
+      );
       for (const a of answers) expect(a.status, a.text).to.equal(200);
       const ids = new Set(answers.map(a => a.body.activation.id as number));
       expect(ids.size).to.equal(1);

@@ -46,7 +46,10 @@ describe('admin authentication and API keys (gateway, one process)', function ()
   async function createUser(adminToken: string, role: 'admin' | 'viewer', password = 'a-long-password-1') {
     userSeq += 1;
     const username = `user${userSeq}.${role}`;
-    const res = await http('POST', `${url}/api/admin/users`, { body: { username, password, role }, headers: bearer(adminToken) });
+    const res = await http('POST', `${url}/api/admin/users`, {
+      body: { username, password, role },
+      headers: bearer(adminToken),
+    });
     expect(res.status, res.text).to.equal(201);
     return { id: res.body.id as number, username, password };
   }
@@ -54,7 +57,10 @@ describe('admin authentication and API keys (gateway, one process)', function ()
   before(async function () {
     await resetStores();
     // Many logins from 127.0.0.1 in one minute: the public per-IP limit is not what is under test here.
-    system = await startSystem({ nodes: [['api', 'auth', 'version']], env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
+    system = await startSystem({
+      nodes: [['api', 'auth', 'version']],
+      env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' },
+    });
     url = system.url;
     redis = new Redis(process.env.REDIS_URL!);
     db = await mongoose.createConnection(process.env.MONGO_URL!).asPromise();
@@ -69,7 +75,10 @@ describe('admin authentication and API keys (gateway, one process)', function ()
     });
     await broker.waitForServices(['loginFailureSpy'], 5000);
     const adminToken = await login(ADMIN);
-    const res = await http('POST', `${url}/api/admin/users`, { body: { ...VIEWER, role: 'viewer' }, headers: bearer(adminToken) });
+    const res = await http('POST', `${url}/api/admin/users`, {
+      body: { ...VIEWER, role: 'viewer' },
+      headers: bearer(adminToken),
+    });
     expect(res.status, res.text).to.equal(201);
   });
 
@@ -103,14 +112,20 @@ describe('admin authentication and API keys (gateway, one process)', function ()
     });
 
     it('accepts the username in any case', async function () {
-      const res = await http('POST', `${url}/api/admin/login`, { body: { ...VIEWER, username: VIEWER.username.toUpperCase() } });
+      const res = await http('POST', `${url}/api/admin/login`, {
+        body: { ...VIEWER, username: VIEWER.username.toUpperCase() },
+      });
       expect(res.status, res.text).to.equal(200);
       expect(res.body.role).to.equal('viewer');
     });
 
     it('answers a wrong username and a wrong password with the same 401 body, and reports both', async function () {
-      const wrongUser = await http('POST', `${url}/api/admin/login`, { body: { username: 'nobody-here', password: ADMIN.password } });
-      const wrongPassword = await http('POST', `${url}/api/admin/login`, { body: { username: ADMIN.username, password: 'not-the-password' } });
+      const wrongUser = await http('POST', `${url}/api/admin/login`, {
+        body: { username: 'nobody-here', password: ADMIN.password },
+      });
+      const wrongPassword = await http('POST', `${url}/api/admin/login`, {
+        body: { username: ADMIN.username, password: 'not-the-password' },
+      });
       expectError(wrongUser, 401, 'INVALID_CREDENTIALS');
       expect(wrongPassword.status).to.equal(401);
       expect(wrongPassword.body).to.deep.equal(wrongUser.body);
@@ -125,7 +140,9 @@ describe('admin authentication and API keys (gateway, one process)', function ()
 
     it('throttles a username after 5 failures: even the right password then gets 429 with Retry-After', async function () {
       for (let i = 0; i < 5; i += 1) {
-        const res = await http('POST', `${url}/api/admin/login`, { body: { username: VIEWER.username, password: `wrong-${i}` } });
+        const res = await http('POST', `${url}/api/admin/login`, {
+          body: { username: VIEWER.username, password: `wrong-${i}` },
+        });
         expectError(res, 401, 'INVALID_CREDENTIALS');
       }
       const blocked = await http('POST', `${url}/api/admin/login`, { body: VIEWER });
@@ -167,14 +184,20 @@ describe('admin authentication and API keys (gateway, one process)', function ()
     it('successful logins do not count towards the address limit', async function () {
       const broker = system.brokers[0]!;
       for (let i = 0; i < 25; i += 1) {
-        const answer = await broker.call<{ role: string }, unknown>('auth.login', VIEWER, { meta: { ip: '198.51.100.1' } });
+        const answer = await broker.call<{ role: string }, unknown>('auth.login', VIEWER, {
+          meta: { ip: '198.51.100.1' },
+        });
         expect(answer.role).to.equal('viewer');
       }
       expect(await redis.get('login-fail:ip:198.51.100.1')).to.equal('0');
     });
 
     it('rejects a malformed login body with 400 and an operator in place of a string', async function () {
-      expectError(await http('POST', `${url}/api/admin/login`, { body: { username: ADMIN.username } }), 400, 'VALIDATION_ERROR');
+      expectError(
+        await http('POST', `${url}/api/admin/login`, { body: { username: ADMIN.username } }),
+        400,
+        'VALIDATION_ERROR',
+      );
       expectError(
         await http('POST', `${url}/api/admin/login`, { body: { username: { $ne: null }, password: { $ne: null } } }),
         400,
@@ -193,10 +216,22 @@ describe('admin authentication and API keys (gateway, one process)', function ()
 
     it('401 without a token, with a garbage token, or with another scheme', async function () {
       expectError(await http('GET', protectedRoute()), 401, 'UNAUTHORIZED');
-      expectError(await http('GET', protectedRoute(), { headers: { authorization: 'Bearer garbage' } }), 401, 'UNAUTHORIZED');
-      expectError(await http('GET', protectedRoute(), { headers: { authorization: 'Bearer a.b.c' } }), 401, 'UNAUTHORIZED');
+      expectError(
+        await http('GET', protectedRoute(), { headers: { authorization: 'Bearer garbage' } }),
+        401,
+        'UNAUTHORIZED',
+      );
+      expectError(
+        await http('GET', protectedRoute(), { headers: { authorization: 'Bearer a.b.c' } }),
+        401,
+        'UNAUTHORIZED',
+      );
       const token = await login(ADMIN);
-      expectError(await http('GET', protectedRoute(), { headers: { authorization: `Basic ${token}` } }), 401, 'UNAUTHORIZED');
+      expectError(
+        await http('GET', protectedRoute(), { headers: { authorization: `Basic ${token}` } }),
+        401,
+        'UNAUTHORIZED',
+      );
       expectError(await http('GET', protectedRoute(), { headers: { authorization: token } }), 401, 'UNAUTHORIZED');
     });
 
@@ -252,8 +287,20 @@ describe('admin authentication and API keys (gateway, one process)', function ()
 
     const cases: Case[] = [
       { name: 'GET /api/admin/users', method: 'GET', path: () => '/api/admin/users', write: false, adminStatus: 200 },
-      { name: 'GET /api/admin/api-key', method: 'GET', path: () => '/api/admin/api-key', write: false, adminStatus: 200 },
-      { name: 'GET /api/admin/license/auth-token', method: 'GET', path: () => '/api/admin/license/auth-token', write: false, adminStatus: 200 },
+      {
+        name: 'GET /api/admin/api-key',
+        method: 'GET',
+        path: () => '/api/admin/api-key',
+        write: false,
+        adminStatus: 200,
+      },
+      {
+        name: 'GET /api/admin/license/auth-token',
+        method: 'GET',
+        path: () => '/api/admin/license/auth-token',
+        write: false,
+        adminStatus: 200,
+      },
       {
         name: 'POST /api/admin/users',
         method: 'POST',
@@ -269,7 +316,13 @@ describe('admin authentication and API keys (gateway, one process)', function ()
         write: true,
         adminStatus: 200,
       },
-      { name: 'POST /api/admin/api-key/regenerate', method: 'POST', path: () => '/api/admin/api-key/regenerate', write: true, adminStatus: 200 },
+      {
+        name: 'POST /api/admin/api-key/regenerate',
+        method: 'POST',
+        path: () => '/api/admin/api-key/regenerate',
+        write: true,
+        adminStatus: 200,
+      },
     ];
 
     for (const c of cases) {
@@ -283,7 +336,10 @@ describe('admin authentication and API keys (gateway, one process)', function ()
         } else {
           expect(asViewer.status, asViewer.text).to.equal(200);
         }
-        const asAdmin = await http(c.method, `${url}${path}`, { body: c.body?.() ?? body, headers: bearer(adminToken) });
+        const asAdmin = await http(c.method, `${url}${path}`, {
+          body: c.body?.() ?? body,
+          headers: bearer(adminToken),
+        });
         expect(asAdmin.status, `${c.method} ${path}: ${asAdmin.text}`).to.equal(c.adminStatus);
       });
     }
@@ -344,7 +400,9 @@ describe('admin authentication and API keys (gateway, one process)', function ()
       expect(stored!.password).to.include({ alg: 'scrypt' });
       expect(stored!.password.salt).to.be.a('string').with.length.above(10);
       expect(JSON.stringify(stored)).not.to.include('carla-password-1');
-      const login2 = await http('POST', `${url}/api/admin/login`, { body: { username: 'carla.created', password: 'carla-password-1' } });
+      const login2 = await http('POST', `${url}/api/admin/login`, {
+        body: { username: 'carla.created', password: 'carla-password-1' },
+      });
       expect(login2.body.role).to.equal('viewer');
     });
 
@@ -362,11 +420,25 @@ describe('admin authentication and API keys (gateway, one process)', function ()
       const short = await post({ username: 'short.pw', password: 'seven77', role: 'viewer' });
       expectError(short, 400, 'VALIDATION_ERROR');
       expect(short.body.error.details).to.include({ field: 'password' });
-      expectError(await post({ username: 'bad.role', password: 'long-enough-pw', role: 'root' }), 400, 'VALIDATION_ERROR');
-      expectError(await post({ username: 'bad$name', password: 'long-enough-pw', role: 'viewer' }), 400, 'VALIDATION_ERROR');
+      expectError(
+        await post({ username: 'bad.role', password: 'long-enough-pw', role: 'root' }),
+        400,
+        'VALIDATION_ERROR',
+      );
+      expectError(
+        await post({ username: 'bad$name', password: 'long-enough-pw', role: 'viewer' }),
+        400,
+        'VALIDATION_ERROR',
+      );
       expectError(await post({ username: 'x', password: 'long-enough-pw', role: 'viewer' }), 400, 'VALIDATION_ERROR');
-      expectError(await post({ username: 'extra.field', password: 'long-enough-pw', role: 'viewer', _id: 1 }), 400, 'VALIDATION_ERROR');
-      expect(await users().countDocuments({ username_lower: { $in: ['short.pw', 'bad.role', 'extra.field'] } })).to.equal(0);
+      expectError(
+        await post({ username: 'extra.field', password: 'long-enough-pw', role: 'viewer', _id: 1 }),
+        400,
+        'VALIDATION_ERROR',
+      );
+      expect(
+        await users().countDocuments({ username_lower: { $in: ['short.pw', 'bad.role', 'extra.field'] } }),
+      ).to.equal(0);
     });
 
     it('lists users without any password material', async function () {
@@ -389,20 +461,42 @@ describe('admin authentication and API keys (gateway, one process)', function ()
       expect(res.status, res.text).to.equal(200);
       expect(await users().findOne({ _id: victim.id })).to.equal(null);
       expectError(await http('GET', `${url}/api/admin/users`, { headers: bearer(victimToken) }), 401, 'TOKEN_REVOKED');
-      const relogin = await http('POST', `${url}/api/admin/login`, { body: { username: victim.username, password: victim.password } });
+      const relogin = await http('POST', `${url}/api/admin/login`, {
+        body: { username: victim.username, password: victim.password },
+      });
       expectError(relogin, 401, 'INVALID_CREDENTIALS');
-      expectError(await http('DELETE', `${url}/api/admin/user/${victim.id}`, { headers: bearer(adminToken) }), 404, 'USER_NOT_FOUND');
+      expectError(
+        await http('DELETE', `${url}/api/admin/user/${victim.id}`, { headers: bearer(adminToken) }),
+        404,
+        'USER_NOT_FOUND',
+      );
     });
 
     it('answers 404 for an unknown id and 400 for a malformed one', async function () {
-      expectError(await http('DELETE', `${url}/api/admin/user/999999`, { headers: bearer(adminToken) }), 404, 'USER_NOT_FOUND');
-      expectError(await http('DELETE', `${url}/api/admin/user/abc`, { headers: bearer(adminToken) }), 400, 'VALIDATION_ERROR');
-      expectError(await http('DELETE', `${url}/api/admin/user/0`, { headers: bearer(adminToken) }), 400, 'VALIDATION_ERROR');
+      expectError(
+        await http('DELETE', `${url}/api/admin/user/999999`, { headers: bearer(adminToken) }),
+        404,
+        'USER_NOT_FOUND',
+      );
+      expectError(
+        await http('DELETE', `${url}/api/admin/user/abc`, { headers: bearer(adminToken) }),
+        400,
+        'VALIDATION_ERROR',
+      );
+      expectError(
+        await http('DELETE', `${url}/api/admin/user/0`, { headers: bearer(adminToken) }),
+        400,
+        'VALIDATION_ERROR',
+      );
     });
 
     it('refuses to delete yourself with 409', async function () {
       const me = (decodeJwtUnverified(adminToken) as { sub: string }).sub;
-      expectError(await http('DELETE', `${url}/api/admin/user/${me}`, { headers: bearer(adminToken) }), 409, 'CANNOT_DELETE_SELF');
+      expectError(
+        await http('DELETE', `${url}/api/admin/user/${me}`, { headers: bearer(adminToken) }),
+        409,
+        'CANNOT_DELETE_SELF',
+      );
       expect(await users().findOne({ _id: Number(me) })).not.to.equal(null);
     });
 
@@ -416,7 +510,11 @@ describe('admin authentication and API keys (gateway, one process)', function ()
       const extra = admins.filter(a => a._id !== me && a._id !== other.id);
       await users().deleteMany({ _id: { $in: [other.id, ...extra.map(a => a._id)] } });
       try {
-        expectError(await http('DELETE', `${url}/api/admin/user/${me}`, { headers: bearer(otherToken) }), 409, 'LAST_ADMIN');
+        expectError(
+          await http('DELETE', `${url}/api/admin/user/${me}`, { headers: bearer(otherToken) }),
+          409,
+          'LAST_ADMIN',
+        );
         expect(await users().findOne({ _id: me })).not.to.equal(null);
       } finally {
         if (extra.length > 0) await users().insertMany(extra);
@@ -428,7 +526,9 @@ describe('admin authentication and API keys (gateway, one process)', function ()
       const b = await createUser(adminToken, 'admin');
       // Leave only a and b as admins, so that the two deletions compete for the last admin.
       const bootstrapId = Number((decodeJwtUnverified(adminToken) as { sub: string }).sub);
-      const others = await users().find({ role: 'admin', _id: { $nin: [a.id, b.id] } }).toArray();
+      const others = await users()
+        .find({ role: 'admin', _id: { $nin: [a.id, b.id] } })
+        .toArray();
       await users().updateMany({ _id: { $in: others.map(o => o._id) } }, { $set: { role: 'viewer' } });
       try {
         const [tokenA, tokenB] = await Promise.all([login(a), login(b)]);
@@ -437,9 +537,13 @@ describe('admin authentication and API keys (gateway, one process)', function ()
           http('DELETE', `${url}/api/admin/user/${a.id}`, { headers: bearer(tokenB) }),
         ]);
         const statuses = answers.map(r => r.status);
-        expect(statuses.filter(s => s === 200), JSON.stringify(answers.map(r => r.body))).to.have.length(1);
+        expect(
+          statuses.filter(s => s === 200),
+          JSON.stringify(answers.map(r => r.body)),
+        ).to.have.length(1);
         // The loser is either refused as the last admin, or its token was already revoked by the winner.
-        for (const r of answers.filter(x => x.status !== 200)) expect(['LAST_ADMIN', 'TOKEN_REVOKED']).to.include(r.body.error.code);
+        for (const r of answers.filter(x => x.status !== 200))
+          expect(['LAST_ADMIN', 'TOKEN_REVOKED']).to.include(r.body.error.code);
         expect(await users().countDocuments({ _id: { $in: [a.id, b.id] }, role: 'admin' })).to.equal(1);
       } finally {
         await users().updateMany({ _id: { $in: others.map(o => o._id) } }, { $set: { role: 'admin' } });
@@ -461,8 +565,16 @@ describe('admin authentication and API keys (gateway, one process)', function ()
       expect(claims.exp - claims.iat).to.equal(config().admin.analyticsTokenTtlSeconds);
       expect(res.body.expires_at).to.equal(new Date(claims.exp * 1000).toISOString());
       expect(new Date(res.body.expires_at).getTime()).to.be.above(Date.now());
-      expectError(await http('GET', `${url}/api/admin/users`, { headers: bearer(res.body.token) }), 401, 'UNAUTHORIZED');
-      expectError(await http('POST', `${url}/api/admin/logout`, { headers: bearer(res.body.token) }), 401, 'UNAUTHORIZED');
+      expectError(
+        await http('GET', `${url}/api/admin/users`, { headers: bearer(res.body.token) }),
+        401,
+        'UNAUTHORIZED',
+      );
+      expectError(
+        await http('POST', `${url}/api/admin/logout`, { headers: bearer(res.body.token) }),
+        401,
+        'UNAUTHORIZED',
+      );
     });
   });
 
@@ -562,7 +674,9 @@ describe('first admin from ADMIN_USERNAME / ADMIN_PASSWORD', function () {
     expectError(await loginAt(system.url, 'Founder', ADMIN.password), 401, 'INVALID_CREDENTIALS');
     const fresh = await loginAt(system.url, 'Founder', 'a-brand-new-password');
     expect(fresh.status, fresh.text).to.equal(200);
-    expect((await http('GET', `${system.url}/api/admin/users`, { headers: bearer(fresh.body.token) })).status).to.equal(200);
+    expect((await http('GET', `${system.url}/api/admin/users`, { headers: bearer(fresh.body.token) })).status).to.equal(
+      200,
+    );
     const stored = await storedAdmins('founder');
     expect(stored).to.have.length(1);
     expect(stored[0]!.password.hash).not.to.equal(hashBefore);

@@ -22,7 +22,8 @@ describe('API key rotation across two gateways over NATS', function () {
     await resetStores();
   });
 
-  const latest = (gateway: string, key: string) => http('GET', `${gateway}/api/version/latest`, { headers: { 'x-api-key': key } });
+  const latest = (gateway: string, key: string) =>
+    http('GET', `${gateway}/api/version/latest`, { headers: { 'x-api-key': key } });
 
   it('after a regeneration through gateway 0, both gateways refuse the old key and accept the new one at once', async function () {
     const [gateway0, gateway1] = system.urls as [string, string];
@@ -67,10 +68,17 @@ describe('API key rotation across two gateways over NATS', function () {
       body: { username: TEST_CREDENTIALS.adminUsername, password: TEST_CREDENTIALS.adminPassword },
     });
     const auth = { authorization: `Bearer ${login.body.token as string}` };
-    const first = (await http('POST', `${gateway1}/api/admin/api-key/regenerate`, { headers: auth })).body.api_key as string;
+    const first = (await http('POST', `${gateway1}/api/admin/api-key/regenerate`, { headers: auth })).body
+      .api_key as string;
     for (const gateway of system.urls) expect((await latest(gateway, first)).status).to.equal(200);
-    const second = (await http('POST', `${gateway1}/api/admin/api-key/regenerate`, { headers: auth })).body.api_key as string;
-    const answers = await Promise.all([latest(gateway0, first), latest(gateway1, first), latest(gateway0, second), latest(gateway1, second)]);
+    const second = (await http('POST', `${gateway1}/api/admin/api-key/regenerate`, { headers: auth })).body
+      .api_key as string;
+    const answers = await Promise.all([
+      latest(gateway0, first),
+      latest(gateway1, first),
+      latest(gateway0, second),
+      latest(gateway1, second),
+    ]);
     expect(answers.map(a => a.status)).to.deep.equal([401, 401, 200, 200]);
   });
 

@@ -6,7 +6,15 @@ import { expect } from 'chai';
 import mongoose, { type Connection } from 'mongoose';
 import type { Context, ServiceBroker } from 'moleculer';
 import { CustomerModel } from '../../models/customer.model.ts';
-import { ALL_SERVICES, TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
+import {
+  ALL_SERVICES,
+  TEST_API_KEY,
+  http,
+  resetStores,
+  startSystem,
+  type HttpAnswer,
+  type TestSystem,
+} from '../helpers/system.ts';
 import { eventually, expectError } from '../helpers/expect-error.ts';
 import { adminToken as loginAdmin, viewerToken as makeViewer } from '../helpers/admin.ts';
 
@@ -26,7 +34,11 @@ describe('customer admin API', function () {
   let viewerToken: string;
   const facts: Array<{ name: string; params: { customer_id?: number; id?: number } }> = [];
 
-  function api(method: string, path: string, options: { body?: unknown; token?: string | null } = {}): Promise<HttpAnswer> {
+  function api(
+    method: string,
+    path: string,
+    options: { body?: unknown; token?: string | null } = {},
+  ): Promise<HttpAnswer> {
     const token = options.token === undefined ? adminToken : options.token;
     return http(method, `${system.url}${path}`, {
       ...(options.body !== undefined ? { body: options.body } : {}),
@@ -34,13 +46,20 @@ describe('customer admin API', function () {
     });
   }
 
-  async function createCustomer(fields: Record<string, unknown> = {}): Promise<{ id: number; name: string; email: string }> {
-    const res = await api('POST', '/api/customers', { body: { name: unique('Customer '), email: `${unique('c')}@example.com`, ...fields } });
+  async function createCustomer(
+    fields: Record<string, unknown> = {},
+  ): Promise<{ id: number; name: string; email: string }> {
+    const res = await api('POST', '/api/customers', {
+      body: { name: unique('Customer '), email: `${unique('c')}@example.com`, ...fields },
+    });
     expect(res.status, res.text).to.equal(201);
     return res.body;
   }
 
-  async function createLicense(customerId: number, overrides: Record<string, unknown> = {}): Promise<{ id: number; key: string }> {
+  async function createLicense(
+    customerId: number,
+    overrides: Record<string, unknown> = {},
+  ): Promise<{ id: number; key: string }> {
     return broker.call('license.create', {
       customer_id: customerId,
       type: 'subscription',
@@ -51,7 +70,15 @@ describe('customer admin API', function () {
     });
   }
 
-  const customers = () => db.collection<{ _id: number; name: string; name_lower: string; email: string; email_lower: string; is_active: boolean }>('customers');
+  const customers = () =>
+    db.collection<{
+      _id: number;
+      name: string;
+      name_lower: string;
+      email: string;
+      email_lower: string;
+      is_active: boolean;
+    }>('customers');
 
   before(async function () {
     await resetStores();
@@ -79,7 +106,13 @@ describe('customer admin API', function () {
   describe('POST /api/customers', function () {
     it('creates a customer: 201 with the stored fields, normalised copies, and the facts', async function () {
       const res = await api('POST', '/api/customers', {
-        body: { name: '  Globex Corporation ', email: 'Hank@Globex.example', company: 'Globex', phone: '+1 555 0100', notes: 'key account' },
+        body: {
+          name: '  Globex Corporation ',
+          email: 'Hank@Globex.example',
+          company: 'Globex',
+          phone: '+1 555 0100',
+          notes: 'key account',
+        },
       });
       expect(res.status, res.text).to.equal(201);
       expect(res.body).to.have.all.keys(...CUSTOMER_KEYS);
@@ -97,7 +130,10 @@ describe('customer admin API', function () {
 
       const stored = await customers().findOne({ _id: res.body.id });
       expect(stored).to.include({ name_lower: 'globex corporation', email_lower: 'hank@globex.example' });
-      await eventually(() => facts.find(f => f.name === 'customer.created' && f.params.customer_id === res.body.id), 'customer.created');
+      await eventually(
+        () => facts.find(f => f.name === 'customer.created' && f.params.customer_id === res.body.id),
+        'customer.created',
+      );
     });
 
     it('refuses an email that exists in another case with 409 CUSTOMER_EMAIL_EXISTS, storing nothing', async function () {
@@ -138,7 +174,12 @@ describe('customer admin API', function () {
       expect(res.status, res.text).to.equal(200);
       expect(res.body).to.have.all.keys('customer');
       expect(res.body.customer).to.have.all.keys(...CUSTOMER_KEYS);
-      expect(res.body.customer).to.include({ id: created.id, name: created.name, email: created.email, company: 'Initech' });
+      expect(res.body.customer).to.include({
+        id: created.id,
+        name: created.name,
+        email: created.email,
+        company: 'Initech',
+      });
     });
 
     it('answers 404 CUSTOMER_NOT_FOUND for an unknown id and 400 for malformed ids', async function () {
@@ -153,13 +194,23 @@ describe('customer admin API', function () {
   describe('PUT /api/customer/:customer_id', function () {
     it("updates the customer's own fields and keeps the normalised copies in step", async function () {
       const created = await createCustomer();
-      const res = await api('PUT', `/api/customer/${created.id}`, { body: { name: 'Renamed Ltd', email: 'New@Renamed.example', phone: '123' } });
+      const res = await api('PUT', `/api/customer/${created.id}`, {
+        body: { name: 'Renamed Ltd', email: 'New@Renamed.example', phone: '123' },
+      });
       expect(res.status, res.text).to.equal(200);
       expect(res.body).to.include({ success: true, message: 'Customer updated successfully' });
-      expect(res.body.customer).to.include({ id: created.id, name: 'Renamed Ltd', email: 'New@Renamed.example', phone: '123' });
+      expect(res.body.customer).to.include({
+        id: created.id,
+        name: 'Renamed Ltd',
+        email: 'New@Renamed.example',
+        phone: '123',
+      });
       const stored = await customers().findOne({ _id: created.id });
       expect(stored).to.include({ name: 'Renamed Ltd', name_lower: 'renamed ltd', email_lower: 'new@renamed.example' });
-      await eventually(() => facts.find(f => f.name === 'customer.updated' && f.params.customer_id === created.id), 'customer.updated');
+      await eventually(
+        () => facts.find(f => f.name === 'customer.updated' && f.params.customer_id === created.id),
+        'customer.updated',
+      );
     });
 
     it('refuses mass assignment (_id, id, $set, created_at) and an empty change with 400, changing nothing', async function () {
@@ -183,19 +234,30 @@ describe('customer admin API', function () {
     it('answers 409 for an email another customer has, and 404 for an unknown customer', async function () {
       const a = await createCustomer();
       const b = await createCustomer();
-      expectError(await api('PUT', `/api/customer/${b.id}`, { body: { email: a.email.toUpperCase() } }), 409, 'CUSTOMER_EMAIL_EXISTS');
+      expectError(
+        await api('PUT', `/api/customer/${b.id}`, { body: { email: a.email.toUpperCase() } }),
+        409,
+        'CUSTOMER_EMAIL_EXISTS',
+      );
       expect((await customers().findOne({ _id: b.id }))?.email).to.equal(b.email);
       expectError(await api('PUT', '/api/customer/987654', { body: { name: 'Ghost' } }), 404, 'CUSTOMER_NOT_FOUND');
     });
 
-    it("disabling a customer makes its licenses fail verify at once, and enabling them again verifies", async function () {
+    it('disabling a customer makes its licenses fail verify at once, and enabling them again verifies', async function () {
       const customer = await createCustomer();
       const license = await createLicense(customer.id);
       const hardware = unique('hw-');
       const client = { 'x-api-key': TEST_API_KEY };
-      const activated = await http('POST', `${system.url}/api/license/activate`, { body: { license_key: license.key, hardware_hash: hardware }, headers: client });
+      const activated = await http('POST', `${system.url}/api/license/activate`, {
+        body: { license_key: license.key, hardware_hash: hardware },
+        headers: client,
+      });
       expect(activated.status, activated.text).to.equal(200);
-      const verify = () => http('POST', `${system.url}/api/license/verify`, { body: { license_key: license.key, hardware_hash: hardware }, headers: client });
+      const verify = () =>
+        http('POST', `${system.url}/api/license/verify`, {
+          body: { license_key: license.key, hardware_hash: hardware },
+          headers: client,
+        });
       expect((await verify()).body).to.include({ valid: true, code: 'VALID' });
 
       expect((await api('PUT', `/api/customer/${customer.id}`, { body: { is_active: false } })).status).to.equal(200);
@@ -234,7 +296,9 @@ describe('customer admin API', function () {
       }
       expect(expectError(res, 409, 'CUSTOMER_HAS_LICENSES').details).to.include({ license_count: 1 });
       expect(await customers().findOne({ _id: customer.id })).to.deep.equal(before);
-      expect(facts.find(f => f.name === 'customer.deleted' && f.params.customer_id === customer.id)).to.equal(undefined);
+      expect(facts.find(f => f.name === 'customer.deleted' && f.params.customer_id === customer.id)).to.equal(
+        undefined,
+      );
       const licenses = await api('GET', `/api/customer/${customer.id}/licenses`);
       expect(licenses.body.licenses).to.have.lengthOf(1);
     });
@@ -245,7 +309,10 @@ describe('customer admin API', function () {
       expect(res.status, res.text).to.equal(200);
       expect(res.body).to.deep.equal({ success: true, message: 'Customer deleted successfully' });
       expect(await customers().countDocuments({ _id: customer.id })).to.equal(0);
-      await eventually(() => facts.find(f => f.name === 'customer.deleted' && f.params.customer_id === customer.id), 'customer.deleted');
+      await eventually(
+        () => facts.find(f => f.name === 'customer.deleted' && f.params.customer_id === customer.id),
+        'customer.deleted',
+      );
       expectError(await api('GET', `/api/customer/${customer.id}`), 404, 'CUSTOMER_NOT_FOUND');
       expectError(await api('DELETE', `/api/customer/${customer.id}`), 404, 'CUSTOMER_NOT_FOUND');
       expectError(await api('DELETE', '/api/customer/abc'), 400, 'VALIDATION_ERROR');
@@ -259,7 +326,9 @@ describe('customer admin API', function () {
     before(async function () {
       made = [];
       for (let i = 0; i < 25; i += 1) {
-        made.push(await createCustomer({ name: `Zed ${tag} ${String(i).padStart(2, '0')}`, email: `user${i}@${tag}.example` }));
+        made.push(
+          await createCustomer({ name: `Zed ${tag} ${String(i).padStart(2, '0')}`, email: `user${i}@${tag}.example` }),
+        );
       }
       made.push(await createCustomer({ name: 'Dot.Star (Inc)', email: `dots@${tag}.example` }));
     });
@@ -267,7 +336,10 @@ describe('customer admin API', function () {
     it('finds by name or email case-insensitively, as "Name - email"', async function () {
       const byName = await api('GET', `/api/customers?q=${tag.toUpperCase()}%2003`);
       expect(byName.status, byName.text).to.equal(200);
-      expect(byName.body).to.deep.equal({ results: [{ id: made[3]!.id, text: `${made[3]!.name} - ${made[3]!.email}` }], pagination: { more: false } });
+      expect(byName.body).to.deep.equal({
+        results: [{ id: made[3]!.id, text: `${made[3]!.name} - ${made[3]!.email}` }],
+        pagination: { more: false },
+      });
       const byEmail = await api('GET', `/api/customers?q=USER7@${tag}`);
       expect(byEmail.body.results).to.deep.equal([{ id: made[7]!.id, text: `${made[7]!.name} - ${made[7]!.email}` }]);
     });
@@ -287,7 +359,16 @@ describe('customer admin API', function () {
     });
 
     it('rejects page 0, negative or non-numeric pages and limits above 100 with 400', async function () {
-      for (const query of ['page=0', 'page=-1', 'page=abc', 'page=1.5', 'limit=0', 'limit=101', 'limit=100000', 'page=99999999']) {
+      for (const query of [
+        'page=0',
+        'page=-1',
+        'page=abc',
+        'page=1.5',
+        'limit=0',
+        'limit=101',
+        'limit=100000',
+        'page=99999999',
+      ]) {
         const error = expectError(await api('GET', `/api/customers?${query}`), 400, 'VALIDATION_ERROR');
         expect(error.details.field, query).to.be.oneOf(['page', 'limit']);
       }
@@ -299,7 +380,10 @@ describe('customer admin API', function () {
     it('treats regex metacharacters and operators in q as literal text', async function () {
       for (const q of ['dot.star (inc)', '(', 'T.S']) {
         const res = await api('GET', `/api/customers?q=${encodeURIComponent(q)}`);
-        expect(res.body.results.map((r: { id: number }) => r.id), q).to.deep.equal([made[25]!.id]);
+        expect(
+          res.body.results.map((r: { id: number }) => r.id),
+          q,
+        ).to.deep.equal([made[25]!.id]);
       }
       for (const q of ['.*', 'Zed.*', 'd.t', '{"$ne":1}', '^', '\\', '[a-z]+']) {
         const res = await api('GET', `/api/customers?q=${encodeURIComponent(q)}`);
@@ -317,10 +401,20 @@ describe('customer admin API', function () {
 
     before(async function () {
       customer = await createCustomer();
-      active = await createLicense(customer.id, { type: 'perpetual', valid_until: null, max_users: 10, max_activations: 3 });
+      active = await createLicense(customer.id, {
+        type: 'perpetual',
+        valid_until: null,
+        max_users: 10,
+        max_activations: 3,
+      });
       const inactive = await createLicense(customer.id, { max_users: 5 });
       await broker.call('license.toggle', { license_id: inactive.id });
-      await createLicense(customer.id, { type: 'trial', valid_from: '2020-01-01', valid_until: '2021-01-01', max_users: 7 });
+      await createLicense(customer.id, {
+        type: 'trial',
+        valid_from: '2020-01-01',
+        valid_until: '2021-01-01',
+        max_users: 7,
+      });
       for (const hw of ['hw-stats-1', 'hw-stats-2']) {
         const res = await http('POST', `${system.url}/api/license/activate`, {
           body: { license_key: active.key, hardware_hash: hw },
@@ -336,9 +430,21 @@ describe('customer admin API', function () {
       expect(res.body).to.have.all.keys('licenses');
       expect(res.body.licenses).to.have.lengthOf(3);
       for (const l of res.body.licenses) {
-        expect(l).to.have.all.keys('id', 'license_key', 'type', 'status', 'valid_until', 'max_activations', 'current_activations');
+        expect(l).to.have.all.keys(
+          'id',
+          'license_key',
+          'type',
+          'status',
+          'valid_until',
+          'max_activations',
+          'current_activations',
+        );
       }
-      expect(res.body.licenses.map((l: { status: string }) => l.status)).to.deep.equal(['active', 'inactive', 'expired']);
+      expect(res.body.licenses.map((l: { status: string }) => l.status)).to.deep.equal([
+        'active',
+        'inactive',
+        'expired',
+      ]);
       expect(res.body.licenses[0]).to.deep.equal({
         id: active.id,
         license_key: active.key,
@@ -375,7 +481,12 @@ describe('customer admin API', function () {
   describe('roles', function () {
     it('lets a viewer read and refuses its writes with 403; without a token every route is 401', async function () {
       const customer = await createCustomer();
-      const reads = ['/api/customers', `/api/customer/${customer.id}`, `/api/customer/${customer.id}/licenses`, `/api/customer/${customer.id}/quick-stats`];
+      const reads = [
+        '/api/customers',
+        `/api/customer/${customer.id}`,
+        `/api/customer/${customer.id}/licenses`,
+        `/api/customer/${customer.id}/quick-stats`,
+      ];
       const writes: Array<[string, string, unknown]> = [
         ['POST', '/api/customers', { name: 'Viewer Made', email: 'viewer.made@example.com' }],
         ['PUT', `/api/customer/${customer.id}`, { name: 'Viewer Renamed' }],
@@ -405,7 +516,10 @@ describe('customer changes across two nodes over NATS', function () {
 
   before(async function () {
     await resetStores();
-    system = await startSystem({ nodes: [ALL_SERVICES, ALL_SERVICES], env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
+    system = await startSystem({
+      nodes: [ALL_SERVICES, ALL_SERVICES],
+      env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' },
+    });
     expect(system.urls).to.have.lengthOf(2);
     adminToken = await loginAdmin(system.urls[0]!);
   });
@@ -418,7 +532,10 @@ describe('customer changes across two nodes over NATS', function () {
   it('a customer disabled through node 0 fails verify on the very next verify on node 1 (and node 0)', async function () {
     const admin = { authorization: `Bearer ${adminToken}` };
     for (let round = 0; round < 10; round += 1) {
-      const customer = await http('POST', `${system.urls[0]}/api/customers`, { body: { name: `Nats ${round}`, email: `${unique('n')}@example.com` }, headers: admin });
+      const customer = await http('POST', `${system.urls[0]}/api/customers`, {
+        body: { name: `Nats ${round}`, email: `${unique('n')}@example.com` },
+        headers: admin,
+      });
       expect(customer.status, customer.text).to.equal(201);
       const license = await system.brokers[0]!.call<{ key: string }, Record<string, unknown>>('license.create', {
         customer_id: customer.body.id,
@@ -427,12 +544,22 @@ describe('customer changes across two nodes over NATS', function () {
         max_users: 2,
       });
       const hw = unique('hw-');
-      const activated = await http('POST', `${system.urls[0]}/api/license/activate`, { body: { license_key: license.key, hardware_hash: hw }, headers: client });
+      const activated = await http('POST', `${system.urls[0]}/api/license/activate`, {
+        body: { license_key: license.key, hardware_hash: hw },
+        headers: client,
+      });
       expect(activated.status, activated.text).to.equal(200);
-      const verifyAt = (url: string) => http('POST', `${url}/api/license/verify`, { body: { license_key: license.key, hardware_hash: hw }, headers: client });
+      const verifyAt = (url: string) =>
+        http('POST', `${url}/api/license/verify`, {
+          body: { license_key: license.key, hardware_hash: hw },
+          headers: client,
+        });
       for (const url of system.urls) expect((await verifyAt(url)).body.code, 'warm view').to.equal('VALID');
 
-      const disabled = await http('PUT', `${system.urls[0]}/api/customer/${customer.body.id}`, { body: { is_active: false }, headers: admin });
+      const disabled = await http('PUT', `${system.urls[0]}/api/customer/${customer.body.id}`, {
+        body: { is_active: false },
+        headers: admin,
+      });
       expect(disabled.status, disabled.text).to.equal(200);
       expect((await verifyAt(system.urls[1]!)).body.code, `round ${round}, node 1`).to.equal('CUSTOMER_DISABLED');
       expect((await verifyAt(system.urls[0]!)).body.code, `round ${round}, node 0`).to.equal('CUSTOMER_DISABLED');

@@ -72,14 +72,18 @@ describe('embedded MongoDB: concurrent writes', function () {
     const results = await Promise.all(
       Array.from({ length: 50 }, () =>
         counters
-          .findOneAndUpdate({ _id: 'conditional', used: { $lt: limit } }, { $inc: { used: 1 } }, { returnDocument: 'after' })
+          .findOneAndUpdate(
+            { _id: 'conditional', used: { $lt: limit } },
+            { $inc: { used: 1 } },
+            { returnDocument: 'after' },
+          )
           .lean(),
       ),
     );
 
-    const winners = results.filter((doc) => doc !== null);
+    const winners = results.filter(doc => doc !== null);
     expect(winners).to.have.lengthOf(limit);
-    expect(winners.map((doc) => doc.used).sort((a, b) => a - b)).to.deep.equal([1, 2, 3, 4, 5]);
+    expect(winners.map(doc => doc.used).sort((a, b) => a - b)).to.deep.equal([1, 2, 3, 4, 5]);
     const final = await counters.findById('conditional').lean();
     expect(final?.used).to.equal(limit);
   });
@@ -87,9 +91,7 @@ describe('embedded MongoDB: concurrent writes', function () {
   it('applies all of 50 concurrent $inc updates', async function () {
     await counters.create({ _id: 'plain', used: 0 });
 
-    await Promise.all(
-      Array.from({ length: 50 }, () => counters.updateOne({ _id: 'plain' }, { $inc: { used: 1 } })),
-    );
+    await Promise.all(Array.from({ length: 50 }, () => counters.updateOne({ _id: 'plain' }, { $inc: { used: 1 } })));
 
     const final = await counters.findById('plain').lean();
     expect(final?.used).to.equal(50);
@@ -100,11 +102,14 @@ describe('embedded MongoDB: concurrent writes', function () {
       Array.from({ length: 20 }, () => seats.collection.insertOne({ key: 'same-seat' })),
     );
 
-    const accepted = outcomes.filter((o) => o.status === 'fulfilled');
-    const codes = outcomes.flatMap((o) => (o.status === 'rejected' ? [(o.reason as { code?: unknown }).code] : []));
+    const accepted = outcomes.filter(o => o.status === 'fulfilled');
+    const codes = outcomes.flatMap(o => (o.status === 'rejected' ? [(o.reason as { code?: unknown }).code] : []));
     expect(accepted).to.have.lengthOf(1);
     expect(codes).to.have.lengthOf(19);
-    expect(codes.every((code) => code === 11000), `error codes: ${codes.join(', ')}`).to.equal(true);
+    expect(
+      codes.every(code => code === 11000),
+      `error codes: ${codes.join(', ')}`,
+    ).to.equal(true);
     expect(await seats.countDocuments({ key: 'same-seat' })).to.equal(1);
   });
 });

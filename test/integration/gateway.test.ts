@@ -66,17 +66,25 @@ describe('gateway', function () {
   });
 
   describe('GET /metrics', function () {
-    it('serves Prometheus text with request metrics by route and Moleculer\'s own', async function () {
+    it("serves Prometheus text with request metrics by route and Moleculer's own", async function () {
       expect((await http('GET', `${system.url}/api/version/latest`, { headers: AUTH })).status).to.equal(200);
       const res = await http('GET', `${system.url}/metrics`);
       expect(res.status).to.equal(200);
       expect(res.headers.get('content-type')).to.equal('text/plain; version=0.0.4; charset=utf-8');
       expect(res.text).to.match(/^# TYPE http_requests_total counter$/m);
-      expect(res.text).to.match(/^http_requests_total\{[^}]*method="GET",route="\/api\/version\/latest",status="200"\} [1-9]\d*$/m);
+      expect(res.text).to.match(
+        /^http_requests_total\{[^}]*method="GET",route="\/api\/version\/latest",status="200"\} [1-9]\d*$/m,
+      );
       expect(res.text).to.match(/^# TYPE http_request_duration_seconds histogram$/m);
-      expect(res.text).to.match(/^http_request_duration_seconds_bucket\{[^}]*route="\/api\/version\/latest"[^}]*\} \d+$/m);
-      expect(res.text).to.match(/^moleculer_action_calls_total\{[^}]*action="version\.latest",outcome="ok"\} [1-9]\d*$/m);
-      expect(res.text).to.match(/^moleculer_action_duration_seconds_bucket\{[^}]*action="version\.latest",le="\+Inf"\} [1-9]\d*$/m);
+      expect(res.text).to.match(
+        /^http_request_duration_seconds_bucket\{[^}]*route="\/api\/version\/latest"[^}]*\} \d+$/m,
+      );
+      expect(res.text).to.match(
+        /^moleculer_action_calls_total\{[^}]*action="version\.latest",outcome="ok"\} [1-9]\d*$/m,
+      );
+      expect(res.text).to.match(
+        /^moleculer_action_duration_seconds_bucket\{[^}]*action="version\.latest",le="\+Inf"\} [1-9]\d*$/m,
+      );
       // Moleculer's own process and broker metrics are there too.
       expect(res.text).to.match(/^# TYPE moleculer_registry_nodes_total gauge$/m);
     });
@@ -111,11 +119,15 @@ describe('gateway', function () {
       expect(doc.paths['/api/version/check'].post.responses['401'].content['application/json'].schema).to.deep.equal({
         $ref: '#/components/schemas/ApiKeyError',
       });
-      expect(doc.paths['/api/license/info/{license_key}'].get.parameters[0]).to.include({ name: 'license_key', in: 'path', required: true });
+      expect(doc.paths['/api/license/info/{license_key}'].get.parameters[0]).to.include({
+        name: 'license_key',
+        in: 'path',
+        required: true,
+      });
       expect(doc.paths['/'].get.security).to.equal(undefined);
     });
 
-    it('derives the request body from the action\'s params schema', function () {
+    it("derives the request body from the action's params schema", function () {
       const body = doc.paths['/api/version/check'].post.requestBody;
       expect(body.required).to.equal(true);
       const schema = body.content['application/json'].schema;
@@ -160,7 +172,10 @@ describe('gateway', function () {
     const checkUrl = () => `${system.url}/api/version/check`;
 
     it('answers 400 INVALID_JSON for a body that is not JSON', async function () {
-      const res = await http('POST', checkUrl(), { headers: { ...AUTH, 'content-type': 'application/json' }, rawBody: '{"current_version": ' });
+      const res = await http('POST', checkUrl(), {
+        headers: { ...AUTH, 'content-type': 'application/json' },
+        rawBody: '{"current_version": ',
+      });
       expect(expectError(res, 400, 'INVALID_JSON').details).to.deep.equal({});
     });
 
@@ -176,28 +191,46 @@ describe('gateway', function () {
     });
 
     it('answers 415 for a body that is not declared as JSON', async function () {
-      const res = await http('POST', checkUrl(), { headers: { ...AUTH, 'content-type': 'text/plain' }, rawBody: 'current_version=1.0.0' });
+      const res = await http('POST', checkUrl(), {
+        headers: { ...AUTH, 'content-type': 'text/plain' },
+        rawBody: 'current_version=1.0.0',
+      });
       expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
     });
 
     it('answers 400 unknown_field for a field the action does not accept', async function () {
       const res = await http('POST', checkUrl(), { headers: AUTH, body: { current_version: '1.0.0', admin: true } });
-      expect(expectError(res, 400, 'VALIDATION_ERROR').details).to.deep.equal({ field: 'admin', reason: 'unknown_field' });
+      expect(expectError(res, 400, 'VALIDATION_ERROR').details).to.deep.equal({
+        field: 'admin',
+        reason: 'unknown_field',
+      });
     });
 
     it('answers 400 type_invalid for a query operator in place of a value', async function () {
       const res = await http('POST', checkUrl(), { headers: AUTH, body: { current_version: { $ne: null } } });
-      expect(expectError(res, 400, 'VALIDATION_ERROR').details).to.deep.equal({ field: 'current_version', reason: 'type_invalid' });
+      expect(expectError(res, 400, 'VALIDATION_ERROR').details).to.deep.equal({
+        field: 'current_version',
+        reason: 'type_invalid',
+      });
     });
 
-    it('answers 400 with the field\'s own code for a malformed license key', async function () {
-      const res = await http('POST', checkUrl(), { headers: AUTH, body: { current_version: '1.0.0', license_key: 'not-a-key' } });
-      expect(expectError(res, 400, 'INVALID_LICENSE').details).to.deep.equal({ field: 'license_key', reason: 'format_invalid' });
+    it("answers 400 with the field's own code for a malformed license key", async function () {
+      const res = await http('POST', checkUrl(), {
+        headers: AUTH,
+        body: { current_version: '1.0.0', license_key: 'not-a-key' },
+      });
+      expect(expectError(res, 400, 'INVALID_LICENSE').details).to.deep.equal({
+        field: 'license_key',
+        reason: 'format_invalid',
+      });
     });
 
     it('answers 400 required for a missing field', async function () {
       const res = await http('POST', checkUrl(), { headers: AUTH, body: {} });
-      expect(expectError(res, 400, 'VALIDATION_ERROR').details).to.deep.equal({ field: 'current_version', reason: 'required' });
+      expect(expectError(res, 400, 'VALIDATION_ERROR').details).to.deep.equal({
+        field: 'current_version',
+        reason: 'required',
+      });
     });
 
     it('answers 404 ROUTE_NOT_FOUND for an unknown route', async function () {
@@ -271,7 +304,8 @@ describe('gateway rate limit', function () {
   it('refuses the 4th request in a minute with 429 and Retry-After, and reports the limit on every answer', async function () {
     await awayFromMinuteBoundary();
     const answers: HttpAnswer[] = [];
-    for (let i = 0; i < 5; i += 1) answers.push(await http('GET', `${system.url}/api/version/latest`, { headers: AUTH }));
+    for (let i = 0; i < 5; i += 1)
+      answers.push(await http('GET', `${system.url}/api/version/latest`, { headers: AUTH }));
 
     expect(answers.map(a => a.status)).to.deep.equal([200, 200, 200, 429, 429]);
     expect(answers.map(a => a.headers.get('x-ratelimit-limit'))).to.deep.equal(['3', '3', '3', '3', '3']);

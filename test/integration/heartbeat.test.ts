@@ -28,11 +28,20 @@ describe('POST /api/license/heartbeat', function () {
   let broker: ServiceBroker;
 
   async function createLicense(overrides: Record<string, unknown> = {}): Promise<License> {
-    return broker.call('license.create', { type: 'subscription', max_activations: 5, max_users: 5, valid_until: '2099-12-31', ...overrides });
+    return broker.call('license.create', {
+      type: 'subscription',
+      max_activations: 5,
+      max_users: 5,
+      valid_until: '2099-12-31',
+      ...overrides,
+    });
   }
 
   async function activate(license: License, hw = hardware()): Promise<{ id: number; hw: string }> {
-    const res = await http('POST', `${system.url}/api/license/activate`, { body: { license_key: license.key, hardware_hash: hw }, headers: AUTH });
+    const res = await http('POST', `${system.url}/api/license/activate`, {
+      body: { license_key: license.key, hardware_hash: hw },
+      headers: AUTH,
+    });
     expect(res.status, res.text).to.equal(200);
     return { id: res.body.activation.id, hw };
   }
@@ -55,7 +64,13 @@ describe('POST /api/license/heartbeat', function () {
 
   function expectRecorded(res: HttpAnswer, activationId: number, before: number): void {
     expect(res.status, res.text).to.equal(200);
-    expect(res.body).to.include({ success: true, valid: true, code: 'VALID', activation_id: activationId, next_heartbeat_seconds: 60 });
+    expect(res.body).to.include({
+      success: true,
+      valid: true,
+      code: 'VALID',
+      activation_id: activationId,
+      next_heartbeat_seconds: 60,
+    });
     expect(res.body.message).to.be.a('string').and.not.empty;
     expect(res.body).to.include.keys('update_available', 'latest_version');
     expect(res.body.last_heartbeat).to.match(ISO_TIMESTAMP);
@@ -77,7 +92,11 @@ describe('POST /api/license/heartbeat', function () {
     const license = await createLicense();
     const device = await activate(license);
     const before = Date.now();
-    expectRecorded(await heartbeat({ license_key: license.key, hardware_hash: device.hw, app_version: '1.0.0' }), device.id, before);
+    expectRecorded(
+      await heartbeat({ license_key: license.key, hardware_hash: device.hw, app_version: '1.0.0' }),
+      device.id,
+      before,
+    );
   });
 
   it('records a heartbeat named by license key and activation id', async function () {
@@ -121,7 +140,13 @@ describe('POST /api/license/heartbeat', function () {
     await activate(license);
     const res = await heartbeat({ license_key: license.key, hardware_hash: hardware() });
     expect(res.status, res.text).to.equal(200);
-    expect(res.body).to.include({ success: false, valid: false, code: 'NOT_ACTIVATED', activation_id: null, last_heartbeat: null });
+    expect(res.body).to.include({
+      success: false,
+      valid: false,
+      code: 'NOT_ACTIVATED',
+      activation_id: null,
+      last_heartbeat: null,
+    });
   });
 
   it('an activation id of another license is NOT_ACTIVATED', async function () {

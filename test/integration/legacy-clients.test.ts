@@ -25,7 +25,12 @@ describe('legacy client routes (/api/v1/*)', function () {
   let broker: ServiceBroker;
 
   async function createLicense(): Promise<{ id: number; key: string }> {
-    return broker.call('license.create', { type: 'subscription', max_activations: 3, max_users: 3, valid_until: '2099-12-31' });
+    return broker.call('license.create', {
+      type: 'subscription',
+      max_activations: 3,
+      max_users: 3,
+      valid_until: '2099-12-31',
+    });
   }
 
   before(async function () {
@@ -38,11 +43,13 @@ describe('legacy client routes (/api/v1/*)', function () {
     await system?.stop();
   });
 
-  describe('the reference\'s Python client', function () {
+  describe("the reference's Python client", function () {
     before(function () {
       const probe = spawnSync('python3', ['-c', 'import requests'], { encoding: 'utf8' });
       if (probe.status !== 0) {
-        console.warn(`    skipped: python3 with the requests package is needed (${(probe.error?.message ?? probe.stderr).trim()})`);
+        console.warn(
+          `    skipped: python3 with the requests package is needed (${(probe.error?.message ?? probe.stderr).trim()})`,
+        );
         this.skip();
       }
     });
@@ -58,7 +65,11 @@ describe('legacy client routes (/api/v1/*)', function () {
     it('as written (no X-API-Key) gets the documented 401 from /api/v1/activate', async function () {
       const license = await createLicense();
       const out = await runClient([license.key, `py-${randomBytes(6).toString('hex')}`]);
-      expect(out.activation).to.deep.equal({ error: 'Invalid or missing API key', code: 'INVALID_API_KEY', status: 401 });
+      expect(out.activation).to.deep.equal({
+        error: 'Invalid or missing API key',
+        code: 'INVALID_API_KEY',
+        status: 401,
+      });
       expect(out.validation).to.equal(null);
       expect(await ActivationModel.countDocuments({ license_id: license.id })).to.equal(0);
     });
@@ -84,7 +95,11 @@ describe('legacy client routes (/api/v1/*)', function () {
 
       const stored = await ActivationModel.find({ license_id: license.id }).lean();
       expect(stored).to.have.lengthOf(1);
-      expect(stored[0]).to.include({ _id: out.activation.activation_id, hardware_hash: hardwareId, app_version: '1.0.0' });
+      expect(stored[0]).to.include({
+        _id: out.activation.activation_id,
+        hardware_hash: hardwareId,
+        app_version: '1.0.0',
+      });
     });
 
     it('run again on the same machine gets the same activation back', async function () {
@@ -100,7 +115,11 @@ describe('legacy client routes (/api/v1/*)', function () {
 
   describe('the C# request shape: hardware_id as a HardwareInfo object', function () {
     const MACHINE = { CpuId: 'BFEBFBFF000906EA', MotherboardSerial: 'MB-1234-5678', DiskSerial: 'WD-WCC4N0123456' };
-    const SAME_MACHINE_REORDERED = { DiskSerial: 'WD-WCC4N0123456', CpuId: 'BFEBFBFF000906EA', MotherboardSerial: 'MB-1234-5678' };
+    const SAME_MACHINE_REORDERED = {
+      DiskSerial: 'WD-WCC4N0123456',
+      CpuId: 'BFEBFBFF000906EA',
+      MotherboardSerial: 'MB-1234-5678',
+    };
 
     function post(path: string, body: Record<string, unknown>): Promise<HttpAnswer> {
       return http('POST', `${system.url}${path}`, { body, headers: AUTH });
@@ -108,7 +127,12 @@ describe('legacy client routes (/api/v1/*)', function () {
 
     it('activates, and the same object with its keys in another order validates as the same machine', async function () {
       const license = await createLicense();
-      const activated = await post('/api/v1/activate', { license_key: license.key, hardware_id: MACHINE, machine_name: 'WIN-CSHARP', app_version: '1.0.0' });
+      const activated = await post('/api/v1/activate', {
+        license_key: license.key,
+        hardware_id: MACHINE,
+        machine_name: 'WIN-CSHARP',
+        app_version: '1.0.0',
+      });
       expect(activated.status, activated.text).to.equal(200);
       expect(activated.body).to.include({ success: true });
       const activationId: number = activated.body.activation_id;
@@ -117,7 +141,12 @@ describe('legacy client routes (/api/v1/*)', function () {
       const derivedHash: string = activated.body.activation.hardware_hash;
       expect(derivedHash).to.be.a('string').and.not.include('CpuId');
 
-      const validated = await post('/api/v1/validate', { license_key: license.key, activation_id: activationId, hardware_id: SAME_MACHINE_REORDERED, app_version: '1.0.0' });
+      const validated = await post('/api/v1/validate', {
+        license_key: license.key,
+        activation_id: activationId,
+        hardware_id: SAME_MACHINE_REORDERED,
+        app_version: '1.0.0',
+      });
       expect(validated.status, validated.text).to.equal(200);
       expect(validated.body).to.include({ valid: true, code: 'VALID' });
 
@@ -131,7 +160,10 @@ describe('legacy client routes (/api/v1/*)', function () {
       expect(stored[0]).to.include({ _id: activationId, hardware_hash: derivedHash });
 
       // The derived hash is what the modern routes know the machine by.
-      const verified = await http('POST', `${system.url}/api/license/verify`, { body: { license_key: license.key, hardware_hash: derivedHash }, headers: AUTH });
+      const verified = await http('POST', `${system.url}/api/license/verify`, {
+        body: { license_key: license.key, hardware_hash: derivedHash },
+        headers: AUTH,
+      });
       expect(verified.body).to.include({ valid: true, code: 'VALID' });
     });
 
@@ -148,20 +180,33 @@ describe('legacy client routes (/api/v1/*)', function () {
       expect(res.body).to.include({ valid: false, code: 'NOT_ACTIVATED' });
     });
 
-    it('an activation_id that is not this machine\'s is NOT_ACTIVATED', async function () {
+    it("an activation_id that is not this machine's is NOT_ACTIVATED", async function () {
       const license = await createLicense();
       const mine = await post('/api/v1/activate', { license_key: license.key, hardware_id: MACHINE });
-      const other = await post('/api/v1/activate', { license_key: license.key, hardware_id: { ...MACHINE, CpuId: 'OTHER-CPU' } });
+      const other = await post('/api/v1/activate', {
+        license_key: license.key,
+        hardware_id: { ...MACHINE, CpuId: 'OTHER-CPU' },
+      });
       expect([mine.status, other.status]).to.deep.equal([200, 200]);
-      const res = await post('/api/v1/validate', { license_key: license.key, activation_id: other.body.activation_id, hardware_id: MACHINE });
+      const res = await post('/api/v1/validate', {
+        license_key: license.key,
+        activation_id: other.body.activation_id,
+        hardware_id: MACHINE,
+      });
       expect(res.body).to.include({ valid: false, code: 'NOT_ACTIVATED' });
       // The right id, sent as a string as some clients do, is accepted.
-      const right = await post('/api/v1/validate', { license_key: license.key, activation_id: String(mine.body.activation_id), hardware_id: MACHINE });
+      const right = await post('/api/v1/validate', {
+        license_key: license.key,
+        activation_id: String(mine.body.activation_id),
+        hardware_id: MACHINE,
+      });
       expect(right.body).to.include({ valid: true, code: 'VALID' });
     });
 
     it('needs the API key like every client route', async function () {
-      const res = await http('POST', `${system.url}/api/v1/activate`, { body: { license_key: 'TEST-TEST-TEST-TEST', hardware_id: MACHINE } });
+      const res = await http('POST', `${system.url}/api/v1/activate`, {
+        body: { license_key: 'TEST-TEST-TEST-TEST', hardware_id: MACHINE },
+      });
       expect(res.status).to.equal(401);
       expect(res.body).to.deep.equal({ error: 'Invalid or missing API key', code: 'INVALID_API_KEY', status: 401 });
     });

@@ -72,25 +72,48 @@ describe('POST /api/license/activate', function () {
     await system?.stop();
   });
 
-  it('activates a machine and answers exactly the reference\'s shape', async function () {
+  it("activates a machine and answers exactly the reference's shape", async function () {
     const license = await createLicense();
     const hw = hardware();
     const before = Date.now();
-    const res = await activate({ license_key: license.key, hardware_hash: hw, machine_name: 'DESKTOP-ABC123', app_version: '1.0.0' });
+    const res = await activate({
+      license_key: license.key,
+      hardware_hash: hw,
+      machine_name: 'DESKTOP-ABC123',
+      app_version: '1.0.0',
+    });
     expect(res.status, res.text).to.equal(200);
     expect(res.body).to.have.all.keys('message', 'activation');
     expect(res.body.message).to.equal('License activated successfully');
     const a = res.body.activation;
-    expect(a).to.have.all.keys('id', 'license_key', 'hardware_hash', 'machine_name', 'activated_at', 'last_heartbeat', 'is_active');
+    expect(a).to.have.all.keys(
+      'id',
+      'license_key',
+      'hardware_hash',
+      'machine_name',
+      'activated_at',
+      'last_heartbeat',
+      'is_active',
+    );
     expect(a.id).to.be.a('number').and.satisfy(Number.isInteger);
-    expect(a).to.include({ license_key: license.key, hardware_hash: hw, machine_name: 'DESKTOP-ABC123', is_active: true });
+    expect(a).to.include({
+      license_key: license.key,
+      hardware_hash: hw,
+      machine_name: 'DESKTOP-ABC123',
+      is_active: true,
+    });
     expect(a.activated_at).to.match(ISO_TIMESTAMP);
     expect(Date.parse(a.activated_at)).to.be.within(before - 1000, Date.now() + 1000);
     // No heartbeat yet: the activation itself is the last sign of life.
     expect(a.last_heartbeat).to.equal(a.activated_at);
 
     const stored = await ActivationModel.findById(a.id).lean();
-    expect(stored).to.include({ license_id: license.id, license_key: license.key, hardware_hash: hw, machine_name: 'DESKTOP-ABC123' });
+    expect(stored).to.include({
+      license_id: license.id,
+      license_key: license.key,
+      hardware_hash: hw,
+      machine_name: 'DESKTOP-ABC123',
+    });
     expect(stored).to.include({ app_version: '1.0.0', is_active: true });
     expect(stored!.slot).to.be.within(0, 4);
   });
@@ -98,10 +121,20 @@ describe('POST /api/license/activate', function () {
   it('re-activating on the same hardware returns the same activation, refreshed, without a second record', async function () {
     const license = await createLicense();
     const hw = hardware();
-    const first = await activate({ license_key: license.key, hardware_hash: hw, machine_name: 'OLD-NAME', app_version: '1.0.0' });
+    const first = await activate({
+      license_key: license.key,
+      hardware_hash: hw,
+      machine_name: 'OLD-NAME',
+      app_version: '1.0.0',
+    });
     expect(first.status, first.text).to.equal(200);
     const slotBefore = (await ActivationModel.findById(first.body.activation.id).lean())!.slot;
-    const again = await activate({ license_key: license.key, hardware_hash: hw, machine_name: 'NEW-NAME', app_version: '1.1.0' });
+    const again = await activate({
+      license_key: license.key,
+      hardware_hash: hw,
+      machine_name: 'NEW-NAME',
+      app_version: '1.1.0',
+    });
     expect(again.status, again.text).to.equal(200);
     expect(again.body).to.have.all.keys('message', 'activation');
     expect(again.body.activation.id).to.equal(first.body.activation.id);
@@ -110,7 +143,12 @@ describe('POST /api/license/activate', function () {
 
     const records = await ActivationModel.find({ license_id: license.id }).lean();
     expect(records).to.have.lengthOf(1);
-    expect(records[0]).to.include({ _id: first.body.activation.id, machine_name: 'NEW-NAME', app_version: '1.1.0', is_active: true });
+    expect(records[0]).to.include({
+      _id: first.body.activation.id,
+      machine_name: 'NEW-NAME',
+      app_version: '1.1.0',
+      is_active: true,
+    });
     // Same seat: a re-activation neither takes a second one nor moves.
     expect(records[0]!.slot).to.equal(slotBefore);
   });
@@ -118,7 +156,12 @@ describe('POST /api/license/activate', function () {
   it('keeps machine_name and app_version when a re-activation omits them', async function () {
     const license = await createLicense();
     const hw = hardware();
-    const first = await activate({ license_key: license.key, hardware_hash: hw, machine_name: 'KEEP-ME', app_version: '2.0.0' });
+    const first = await activate({
+      license_key: license.key,
+      hardware_hash: hw,
+      machine_name: 'KEEP-ME',
+      app_version: '2.0.0',
+    });
     expect(first.status, first.text).to.equal(200);
     const again = await activate({ license_key: license.key, hardware_hash: hw });
     expect(again.status, again.text).to.equal(200);
@@ -128,7 +171,11 @@ describe('POST /api/license/activate', function () {
 
   it('answers an unknown license with 404 LICENSE_NOT_FOUND and stores nothing', async function () {
     const before = await ActivationModel.countDocuments();
-    const error = expectError(await activate({ license_key: 'ZZZZ-ZZZZ-ZZZZ-ZZZ9', hardware_hash: hardware() }), 404, 'LICENSE_NOT_FOUND');
+    const error = expectError(
+      await activate({ license_key: 'ZZZZ-ZZZZ-ZZZZ-ZZZ9', hardware_hash: hardware() }),
+      404,
+      'LICENSE_NOT_FOUND',
+    );
     expect(error.details).to.include({ field: 'license_key' });
     expect(await ActivationModel.countDocuments()).to.equal(before);
   });
@@ -156,7 +203,11 @@ describe('POST /api/license/activate', function () {
     for (let i = 0; i < 2; i += 1) {
       expect((await activate({ license_key: license.key, hardware_hash: hardware() })).status).to.equal(200);
     }
-    const error = expectError(await activate({ license_key: license.key, hardware_hash: hardware() }), 409, 'ACTIVATION_LIMIT_REACHED');
+    const error = expectError(
+      await activate({ license_key: license.key, hardware_hash: hardware() }),
+      409,
+      'ACTIVATION_LIMIT_REACHED',
+    );
     expect(error.details).to.deep.equal({ max_activations: 2, current_activations: 2 });
     expect(await ActivationModel.countDocuments({ license_id: license.id })).to.equal(2);
   });
@@ -195,7 +246,11 @@ describe('POST /api/license/activate', function () {
     const first = await activate({ license_key: license.key, hardware_hash: hw });
     expect(first.status, first.text).to.equal(200);
     const firstId: number = first.body.activation.id;
-    expect(await eventFor(firstId)).to.deep.equal({ license_id: license.id, activation_id: firstId, customer_id: customerId });
+    expect(await eventFor(firstId)).to.deep.equal({
+      license_id: license.id,
+      activation_id: firstId,
+      customer_id: customerId,
+    });
 
     expect((await activate({ license_key: license.key, hardware_hash: hw })).status).to.equal(200);
     // A later new activation's event arriving shows the re-activation's would have arrived by now.

@@ -36,7 +36,15 @@ const LICENSE_OUT_KEYS = [
   'updated_at',
   'current_activations',
 ];
-const DEVICE_KEYS = ['id', 'hardware_hash', 'machine_name', 'activated_at', 'last_heartbeat', 'is_active', 'app_version'];
+const DEVICE_KEYS = [
+  'id',
+  'hardware_hash',
+  'machine_name',
+  'activated_at',
+  'last_heartbeat',
+  'is_active',
+  'app_version',
+];
 
 interface Created {
   id: number;
@@ -90,13 +98,20 @@ describe('license management admin API', function () {
     return http('POST', `${system.url}${path}`, { body, headers: { 'x-api-key': TEST_API_KEY } });
   }
 
-  async function verify(key: string, hardwareHash: string): Promise<{ valid: boolean; code: string; license?: Record<string, unknown> }> {
+  async function verify(
+    key: string,
+    hardwareHash: string,
+  ): Promise<{ valid: boolean; code: string; license?: Record<string, unknown> }> {
     const res = await client('/api/license/verify', { license_key: key, hardware_hash: hardwareHash });
     expect(res.status, res.text).to.equal(200);
     return res.body;
   }
 
-  async function activate(key: string, hardwareHash = hardware(), extra: Record<string, unknown> = {}): Promise<{ id: number; hardware_hash: string }> {
+  async function activate(
+    key: string,
+    hardwareHash = hardware(),
+    extra: Record<string, unknown> = {},
+  ): Promise<{ id: number; hardware_hash: string }> {
     const res = await client('/api/license/activate', { license_key: key, hardware_hash: hardwareHash, ...extra });
     expect(res.status, res.text).to.equal(200);
     return res.body.activation;
@@ -163,7 +178,14 @@ describe('license management admin API', function () {
       expect(res.body.key).to.match(GENERATED_KEY).and.not.match(LOOK_ALIKES);
 
       const doc = await stored(res.body.id);
-      expect(doc).to.include({ key: res.body.key, customer_id: customer.id, type: 'perpetual', max_activations: 5, max_users: 10, is_active: true });
+      expect(doc).to.include({
+        key: res.body.key,
+        customer_id: customer.id,
+        type: 'perpetual',
+        max_activations: 5,
+        max_users: 10,
+        is_active: true,
+      });
       expect(doc!.valid_from.toISOString()).to.equal('2025-01-01T00:00:00.000Z');
       expect(doc!.valid_until!.toISOString()).to.equal('2026-01-01T00:00:00.000Z');
     });
@@ -172,14 +194,24 @@ describe('license management admin API', function () {
       const key = chosenKey();
       const res = await api('POST', '/api/licenses', { key, type: 'perpetual', max_activations: 1, max_users: 1 });
       expect(res.status, res.text).to.equal(201);
-      expect(res.body).to.include({ key, customer_id: null, valid_until: null, valid_from: new Date().toISOString().slice(0, 10) });
+      expect(res.body).to.include({
+        key,
+        customer_id: null,
+        valid_until: null,
+        valid_from: new Date().toISOString().slice(0, 10),
+      });
       expect((await stored(res.body.id))?.key).to.equal(key);
     });
 
     it('refuses a duplicate key with 409 LICENSE_KEY_EXISTS and stores nothing', async function () {
       const first = await createLicense({ key: chosenKey() });
       const before = await LicenseModel.countDocuments();
-      const res = await api('POST', '/api/licenses', { key: first.key, type: 'trial', max_activations: 1, max_users: 1 });
+      const res = await api('POST', '/api/licenses', {
+        key: first.key,
+        type: 'trial',
+        max_activations: 1,
+        max_users: 1,
+      });
       expect(expectError(res, 409, 'LICENSE_KEY_EXISTS').details).to.include({ field: 'key' });
       expect(await LicenseModel.countDocuments()).to.equal(before);
       expect((await stored(first.id))?.type).to.equal('subscription');
@@ -187,7 +219,12 @@ describe('license management admin API', function () {
 
     it('refuses an unknown customer_id with 404 CUSTOMER_NOT_FOUND and stores nothing', async function () {
       const before = await LicenseModel.countDocuments();
-      const res = await api('POST', '/api/licenses', { customer_id: 987_654, type: 'trial', max_activations: 1, max_users: 1 });
+      const res = await api('POST', '/api/licenses', {
+        customer_id: 987_654,
+        type: 'trial',
+        max_activations: 1,
+        max_users: 1,
+      });
       expect(expectError(res, 404, 'CUSTOMER_NOT_FOUND').details).to.include({ field: 'customer_id' });
       expect(await LicenseModel.countDocuments()).to.equal(before);
     });
@@ -250,7 +287,9 @@ describe('license management admin API', function () {
         { type: 'enterprise', valid_until: '2099-12-31', is_active: false },
       ];
       for (const [i, spec] of specs.entries()) {
-        mine.push(await createLicense({ customer_id: customer.id, key: `${marker}${'EDCBA'[i]}-AAAA-BBBB-CCCC`, ...spec }));
+        mine.push(
+          await createLicense({ customer_id: customer.id, key: `${marker}${'EDCBA'[i]}-AAAA-BBBB-CCCC`, ...spec }),
+        );
       }
       // Two machines on the first one, to see the activation counts.
       await activate(mine[0]!.key);
@@ -260,7 +299,7 @@ describe('license management admin API', function () {
       await Promise.all(Array.from({ length: 22 }, () => createLicense()));
     });
 
-    it('lists a customer\'s licenses with the documented fields and pagination, newest first by default', async function () {
+    it("lists a customer's licenses with the documented fields and pagination, newest first by default", async function () {
       const res = await api('GET', `/api/licenses?customer_id=${customer.id}`);
       expect(res.status, res.text).to.equal(200);
       expect(res.body).to.have.all.keys('licenses', 'pagination');
@@ -281,7 +320,9 @@ describe('license management admin API', function () {
     it('counts current activations per license', async function () {
       const res = await api('GET', `/api/licenses?customer_id=${customer.id}&sort=id&order=asc`);
       expect(res.status, res.text).to.equal(200);
-      expect(res.body.licenses.map((l: { current_activations: number }) => l.current_activations)).to.deep.equal([2, 0, 0, 0, 0]);
+      expect(res.body.licenses.map((l: { current_activations: number }) => l.current_activations)).to.deep.equal([
+        2, 0, 0, 0, 0,
+      ]);
     });
 
     it('filters by status: active, inactive and expired', async function () {
@@ -414,7 +455,11 @@ describe('license management admin API', function () {
 
     it('refuses a body trying to set the flag, an unknown license and a malformed id', async function () {
       const license = await createLicense();
-      expectInvalid(await api('POST', `/api/license/${license.id}/toggle`, { is_active: false }), 'is_active', 'unknown_field');
+      expectInvalid(
+        await api('POST', `/api/license/${license.id}/toggle`, { is_active: false }),
+        'is_active',
+        'unknown_field',
+      );
       expect((await stored(license.id))?.is_active).to.equal(true);
       expectError(await api('POST', '/api/license/987654/toggle'), 404, 'LICENSE_NOT_FOUND');
       expectInvalid(await api('POST', '/api/license/abc/toggle'), 'license_id');
@@ -429,13 +474,23 @@ describe('license management admin API', function () {
 
       const off = await api('POST', '/api/licenses/bulk-deactivate', { license_ids: ids(licenses) });
       expect(off.status, off.text).to.equal(200);
-      expect(off.body).to.deep.equal({ success: true, count: 3, not_found: [], message: '3 licenses deactivated successfully' });
+      expect(off.body).to.deep.equal({
+        success: true,
+        count: 3,
+        not_found: [],
+        message: '3 licenses deactivated successfully',
+      });
       for (const l of licenses) expect((await stored(l.id))?.is_active).to.equal(false);
       expect(await verify(licenses[0]!.key, machine)).to.include({ valid: false, code: 'INACTIVE' });
 
       const on = await api('POST', '/api/licenses/bulk-activate', { license_ids: ids(licenses) });
       expect(on.status, on.text).to.equal(200);
-      expect(on.body).to.deep.equal({ success: true, count: 3, not_found: [], message: '3 licenses activated successfully' });
+      expect(on.body).to.deep.equal({
+        success: true,
+        count: 3,
+        not_found: [],
+        message: '3 licenses activated successfully',
+      });
       for (const l of licenses) expect((await stored(l.id))?.is_active).to.equal(true);
       expect(await verify(licenses[0]!.key, machine)).to.include({ valid: true, code: 'VALID' });
     });
@@ -444,10 +499,20 @@ describe('license management admin API', function () {
       const license = await createLicense();
       const res = await api('POST', '/api/licenses/bulk-deactivate', { license_ids: [987_654, license.id, 987_655] });
       expect(res.status, res.text).to.equal(200);
-      expect(res.body).to.deep.equal({ success: true, count: 1, not_found: [987_654, 987_655], message: '1 licenses deactivated successfully' });
+      expect(res.body).to.deep.equal({
+        success: true,
+        count: 1,
+        not_found: [987_654, 987_655],
+        message: '1 licenses deactivated successfully',
+      });
       expect((await stored(license.id))?.is_active).to.equal(false);
       const none = await api('POST', '/api/licenses/bulk-activate', { license_ids: [987_654] });
-      expect(none.body).to.deep.equal({ success: true, count: 0, not_found: [987_654], message: '0 licenses activated successfully' });
+      expect(none.body).to.deep.equal({
+        success: true,
+        count: 0,
+        not_found: [987_654],
+        message: '0 licenses activated successfully',
+      });
     });
 
     for (const route of ['bulk-activate', 'bulk-deactivate', 'bulk-delete']) {
@@ -470,7 +535,11 @@ describe('license management admin API', function () {
           expectInvalid(await api('POST', `/api/licenses/${route}`, { license_ids: value }), field, reason);
         }
         expectInvalid(await api('POST', `/api/licenses/${route}`, {}), 'license_ids', 'required');
-        expectInvalid(await api('POST', `/api/licenses/${route}`, { license_ids: [license.id], is_active: true }), 'is_active', 'unknown_field');
+        expectInvalid(
+          await api('POST', `/api/licenses/${route}`, { license_ids: [license.id], is_active: true }),
+          'is_active',
+          'unknown_field',
+        );
         expect(await stored(license.id)).to.deep.equal(before);
       });
     }
@@ -483,12 +552,20 @@ describe('license management admin API', function () {
       expect(await verify(doomed.key, machines[0]!)).to.include({ code: 'VALID' });
       const resource = await api('POST', '/api/resources', { type: 'server', identifier: unique('SRV-') });
       expect(resource.status, resource.text).to.equal(201);
-      const allocated = await api('POST', '/api/resources/allocate', { license_id: doomed.id, resource_ids: [resource.body.id] });
+      const allocated = await api('POST', '/api/resources/allocate', {
+        license_id: doomed.id,
+        resource_ids: [resource.body.id],
+      });
       expect(allocated.status, allocated.text).to.equal(200);
 
       const res = await api('POST', '/api/licenses/bulk-delete', { license_ids: [doomed.id, 987_654] });
       expect(res.status, res.text).to.equal(200);
-      expect(res.body).to.deep.equal({ success: true, deleted: 1, not_found: [987_654], message: '1 licenses deleted successfully' });
+      expect(res.body).to.deep.equal({
+        success: true,
+        deleted: 1,
+        not_found: [987_654],
+        message: '1 licenses deleted successfully',
+      });
 
       expect(await stored(doomed.id)).to.equal(null);
       expect(await ActivationModel.countDocuments({ license_id: doomed.id })).to.equal(0);
@@ -504,14 +581,23 @@ describe('license management admin API', function () {
       expect(await verify(kept.key, keptMachine)).to.include({ code: 'VALID' });
 
       const again = await api('POST', '/api/licenses/bulk-delete', { license_ids: [doomed.id] });
-      expect(again.body).to.deep.equal({ success: true, deleted: 0, not_found: [doomed.id], message: '0 licenses deleted successfully' });
+      expect(again.body).to.deep.equal({
+        success: true,
+        deleted: 0,
+        not_found: [doomed.id],
+        message: '0 licenses deleted successfully',
+      });
     });
   });
 
   describe('POST /api/license/:license_id/quick-edit', function () {
     it('changes valid_until, max_activations and max_users with the reference body and stores them', async function () {
       const license = await createLicense({ max_activations: 3, max_users: 5 });
-      const res = await api('POST', `/api/license/${license.id}/quick-edit`, { valid_until: '2027-01-01', max_activations: 10, max_users: 50 });
+      const res = await api('POST', `/api/license/${license.id}/quick-edit`, {
+        valid_until: '2027-01-01',
+        max_activations: 10,
+        max_users: 50,
+      });
       expect(res.status, res.text).to.equal(200);
       expect(res.body).to.deep.equal({ success: true, message: 'License updated successfully' });
       const doc = await stored(license.id);
@@ -527,12 +613,16 @@ describe('license management admin API', function () {
       const machine = (await activate(license.key)).hardware_hash;
       expect((await verify(license.key, machine)).license).to.include({ valid_until: '2099-12-31' });
 
-      expect((await api('POST', `/api/license/${license.id}/quick-edit`, { valid_until: '2030-06-30' })).status).to.equal(200);
+      expect(
+        (await api('POST', `/api/license/${license.id}/quick-edit`, { valid_until: '2030-06-30' })).status,
+      ).to.equal(200);
       const later = await verify(license.key, machine);
       expect(later).to.include({ valid: true, code: 'VALID' });
       expect(later.license).to.include({ valid_until: '2030-06-30' });
 
-      expect((await api('POST', `/api/license/${license.id}/quick-edit`, { valid_until: '2021-01-01' })).status).to.equal(200);
+      expect(
+        (await api('POST', `/api/license/${license.id}/quick-edit`, { valid_until: '2021-01-01' })).status,
+      ).to.equal(200);
       expect(await verify(license.key, machine)).to.include({ valid: false, code: 'EXPIRED' });
     });
 
@@ -549,7 +639,10 @@ describe('license management admin API', function () {
           type: 'perpetual',
           valid_from: '2020-01-01',
         };
-        const res = await api('POST', `/api/license/${license.id}/quick-edit`, { max_users: 9, [field]: values[field] });
+        const res = await api('POST', `/api/license/${license.id}/quick-edit`, {
+          max_users: 9,
+          [field]: values[field],
+        });
         expectInvalid(res, field, 'unknown_field');
         expect(await stored(license.id)).to.deep.equal(before);
       });
@@ -616,9 +709,15 @@ describe('license management admin API', function () {
       expect(active.map(a => a.slot).sort()).to.deep.equal([0, 1]);
 
       const refused = await client('/api/license/activate', { license_key: license.key, hardware_hash: hardware() });
-      expect(expectError(refused, 409, 'ACTIVATION_LIMIT_REACHED').details).to.deep.equal({ max_activations: 2, current_activations: 2 });
+      expect(expectError(refused, 409, 'ACTIVATION_LIMIT_REACHED').details).to.deep.equal({
+        max_activations: 2,
+        current_activations: 2,
+      });
       // A machine deactivated earlier cannot come back either: the limit counts seats, not records.
-      const back = await client('/api/license/activate', { license_key: license.key, hardware_hash: low[0]!.hardware_hash });
+      const back = await client('/api/license/activate', {
+        license_key: license.key,
+        hardware_hash: low[0]!.hardware_hash,
+      });
       expectError(back, 409, 'ACTIVATION_LIMIT_REACHED');
       expect(await ActivationModel.countDocuments({ license_id: license.id, is_active: true })).to.equal(2);
       for (const a of active) expect(await verify(license.key, a.hardware_hash)).to.include({ code: 'VALID' });
@@ -667,9 +766,16 @@ describe('license management admin API', function () {
         app_version: '1.0.0',
         is_active: true,
       });
-      expect(res.body.devices[1]).to.include({ id: second.id, machine_name: 'LAPTOP-XYZ', app_version: '1.1.0', is_active: false });
+      expect(res.body.devices[1]).to.include({
+        id: second.id,
+        machine_name: 'LAPTOP-XYZ',
+        app_version: '1.1.0',
+        is_active: false,
+      });
 
-      expect((await api('GET', `/api/license/${(await createLicense()).id}/devices`)).body).to.deep.equal({ devices: [] });
+      expect((await api('GET', `/api/license/${(await createLicense()).id}/devices`)).body).to.deep.equal({
+        devices: [],
+      });
       expectError(await api('GET', '/api/license/987654/devices'), 404, 'LICENSE_NOT_FOUND');
       expectInvalid(await api('GET', '/api/license/abc/devices'), 'license_id');
     });
@@ -683,35 +789,64 @@ describe('license management admin API', function () {
       expect(res.body).to.have.all.keys('success', 'device_id', 'message');
       expect(res.body).to.include({ success: true, message: 'Device registered successfully' });
       const doc = await ActivationModel.findById(res.body.device_id).lean();
-      expect(doc).to.include({ license_id: license.id, hardware_hash: hw, machine_name: 'DESKTOP-XYZ789', app_version: '1.0.0', is_active: true });
+      expect(doc).to.include({
+        license_id: license.id,
+        hardware_hash: hw,
+        machine_name: 'DESKTOP-XYZ789',
+        app_version: '1.0.0',
+        is_active: true,
+      });
       expect(doc!.slot).to.be.within(0, license.max_activations - 1);
 
       const again = await api('POST', `/api/license/${license.id}/register-device`, body);
       expect(again.status, again.text).to.equal(200);
-      expect(again.body).to.deep.equal({ success: true, device_id: res.body.device_id, message: 'Device was already registered' });
+      expect(again.body).to.deep.equal({
+        success: true,
+        device_id: res.body.device_id,
+        message: 'Device was already registered',
+      });
       expect(await ActivationModel.countDocuments({ license_id: license.id })).to.equal(1);
       expect(await verify(license.key, hw)).to.include({ valid: true, code: 'VALID' });
     });
 
     it('register-device respects the activation limit with 409 and stores nothing', async function () {
       const license = await createLicense({ max_activations: 1 });
-      expect((await api('POST', `/api/license/${license.id}/register-device`, { hardware_hash: hardware() })).status).to.equal(201);
+      expect(
+        (await api('POST', `/api/license/${license.id}/register-device`, { hardware_hash: hardware() })).status,
+      ).to.equal(201);
       const res = await api('POST', `/api/license/${license.id}/register-device`, { hardware_hash: hardware() });
-      expect(expectError(res, 409, 'ACTIVATION_LIMIT_REACHED').details).to.deep.equal({ max_activations: 1, current_activations: 1 });
+      expect(expectError(res, 409, 'ACTIVATION_LIMIT_REACHED').details).to.deep.equal({
+        max_activations: 1,
+        current_activations: 1,
+      });
       expect(await ActivationModel.countDocuments({ license_id: license.id })).to.equal(1);
     });
 
     it('register-device refuses an unknown license, a missing hash and foreign fields', async function () {
       const license = await createLicense();
-      expectError(await api('POST', '/api/license/987654/register-device', { hardware_hash: hardware() }), 404, 'LICENSE_NOT_FOUND');
-      expectInvalid(await api('POST', `/api/license/${license.id}/register-device`, { machine_name: 'X' }), 'hardware_hash', 'required');
+      expectError(
+        await api('POST', '/api/license/987654/register-device', { hardware_hash: hardware() }),
+        404,
+        'LICENSE_NOT_FOUND',
+      );
       expectInvalid(
-        await api('POST', `/api/license/${license.id}/register-device`, { hardware_hash: hardware(), max_activations: 100 }),
+        await api('POST', `/api/license/${license.id}/register-device`, { machine_name: 'X' }),
+        'hardware_hash',
+        'required',
+      );
+      expectInvalid(
+        await api('POST', `/api/license/${license.id}/register-device`, {
+          hardware_hash: hardware(),
+          max_activations: 100,
+        }),
         'max_activations',
         'unknown_field',
       );
       expectInvalid(
-        await api('POST', `/api/license/${license.id}/register-device`, { hardware_hash: hardware(), license_key: license.key }),
+        await api('POST', `/api/license/${license.id}/register-device`, {
+          hardware_hash: hardware(),
+          license_key: license.key,
+        }),
         'license_key',
         'unknown_field',
       );
@@ -722,7 +857,11 @@ describe('license management admin API', function () {
       const license = await createLicense({ max_activations: 1 });
       const device = await activate(license.key);
       expect(await verify(license.key, device.hardware_hash)).to.include({ code: 'VALID' });
-      expectError(await client('/api/license/activate', { license_key: license.key, hardware_hash: hardware() }), 409, 'ACTIVATION_LIMIT_REACHED');
+      expectError(
+        await client('/api/license/activate', { license_key: license.key, hardware_hash: hardware() }),
+        409,
+        'ACTIVATION_LIMIT_REACHED',
+      );
 
       const res = await api('POST', `/api/license/${license.id}/deactivate-device/${device.id}`);
       expect(res.status, res.text).to.equal(200);
@@ -753,7 +892,11 @@ describe('license management admin API', function () {
       expectError(await api('POST', `/api/license/${mine.id}/deactivate-device/987654`), 404, 'DEVICE_NOT_FOUND');
       expectError(await api('POST', `/api/license/987654/deactivate-device/${device.id}`), 404, 'LICENSE_NOT_FOUND');
       expectInvalid(await api('POST', `/api/license/${mine.id}/deactivate-device/abc`), 'device_id');
-      expectInvalid(await api('POST', `/api/license/${mine.id}/deactivate-device/${device.id}`, { is_active: false }), 'is_active', 'unknown_field');
+      expectInvalid(
+        await api('POST', `/api/license/${mine.id}/deactivate-device/${device.id}`, { is_active: false }),
+        'is_active',
+        'unknown_field',
+      );
       expect((await ActivationModel.findById(device.id).lean())!.is_active).to.equal(true);
     });
   });
@@ -784,7 +927,9 @@ describe('license management admin API', function () {
       const machines = [await activate(license.key), await activate(license.key)];
       for (const m of machines) expect(await verify(license.key, m.hardware_hash)).to.include({ code: 'VALID' });
       expect((await api('GET', '/api/sessions/active-count')).body).to.deep.equal({ count: 2 });
-      expect((await api('POST', `/api/license/${license.id}/deactivate-device/${machines[0]!.id}`)).status).to.equal(200);
+      expect((await api('POST', `/api/license/${license.id}/deactivate-device/${machines[0]!.id}`)).status).to.equal(
+        200,
+      );
       expect((await api('GET', '/api/sessions/active-count')).body).to.deep.equal({ count: 1 });
     });
   });
@@ -803,7 +948,10 @@ describe('license changes take effect at once on every license node (two nodes o
   let token: string;
 
   function api(method: string, path: string, body?: unknown): Promise<HttpAnswer> {
-    return http(method, `${system.url}${path}`, { ...(body !== undefined ? { body } : {}), headers: { authorization: `Bearer ${token}` } });
+    return http(method, `${system.url}${path}`, {
+      ...(body !== undefined ? { body } : {}),
+      headers: { authorization: `Bearer ${token}` },
+    });
   }
 
   async function codes(key: string, hardwareHash: string): Promise<string[]> {
@@ -834,7 +982,9 @@ describe('license changes take effect at once on every license node (two nodes o
     });
     // The gateway must know both license nodes, or every verify goes to the first one it found.
     const deadline = Date.now() + 10_000;
-    while (!system.brokers.every(b => b.registry.getNodeList({ onlyAvailable: true }).length === system.brokers.length)) {
+    while (
+      !system.brokers.every(b => b.registry.getNodeList({ onlyAvailable: true }).length === system.brokers.length)
+    ) {
       if (Date.now() > deadline) throw new Error('nodes did not discover each other in time');
       await new Promise(resolve => setTimeout(resolve, 20));
     }
@@ -845,8 +995,16 @@ describe('license changes take effect at once on every license node (two nodes o
     await system?.stop();
   });
 
-  async function licenseWithMachines(count: number): Promise<{ id: number; key: string; machines: Array<{ id: number; hw: string }> }> {
-    const created = await api('POST', '/api/licenses', { type: 'subscription', valid_from: '2020-01-01', valid_until: '2099-12-31', max_activations: 3, max_users: 5 });
+  async function licenseWithMachines(
+    count: number,
+  ): Promise<{ id: number; key: string; machines: Array<{ id: number; hw: string }> }> {
+    const created = await api('POST', '/api/licenses', {
+      type: 'subscription',
+      valid_from: '2020-01-01',
+      valid_until: '2099-12-31',
+      max_activations: 3,
+      max_users: 5,
+    });
     expect(created.status, created.text).to.equal(201);
     const machines: Array<{ id: number; hw: string }> = [];
     for (let i = 0; i < count; i += 1) {

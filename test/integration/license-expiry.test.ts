@@ -50,14 +50,24 @@ describe('license expiry', function () {
     });
     const hw = `hw-${randomBytes(6).toString('hex')}`;
     const headers = { 'x-api-key': TEST_API_KEY };
-    expect((await http('POST', `${system.url}/api/license/activate`, { headers, body: { license_key: license.key, hardware_hash: hw } })).status).to.equal(200);
+    expect(
+      (
+        await http('POST', `${system.url}/api/license/activate`, {
+          headers,
+          body: { license_key: license.key, hardware_hash: hw },
+        })
+      ).status,
+    ).to.equal(200);
 
     // Time passes: its last valid day was yesterday.
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     await LicenseModel.updateOne({ _id: license.id }, { $set: { valid_until: new Date(`${yesterday}T00:00:00Z`) } });
 
     // Two runs of the job (two replicas, or two ticks): one notification.
-    const fired = (await Promise.all([expiryJob().notifyExpired(), expiryJob().notifyExpired()])).reduce((a, b) => a + b, 0);
+    const fired = (await Promise.all([expiryJob().notifyExpired(), expiryJob().notifyExpired()])).reduce(
+      (a, b) => a + b,
+      0,
+    );
     expect(fired).to.equal(1);
     expect(await expiryJob().notifyExpired()).to.equal(0);
     const event = await eventually(() => expired.find(e => e.license_id === license.id), 'license.expired');
@@ -66,7 +76,10 @@ describe('license expiry', function () {
     expect((await LicenseModel.findById(license.id).lean())!.expired_notified).to.equal(true);
 
     // The job dropped the verify views: the very next verify says EXPIRED.
-    const res = await http('POST', `${system.url}/api/license/verify`, { headers, body: { license_key: license.key, hardware_hash: hw } });
+    const res = await http('POST', `${system.url}/api/license/verify`, {
+      headers,
+      body: { license_key: license.key, hardware_hash: hw },
+    });
     expect(res.status).to.equal(200);
     expect(res.body).to.include({ valid: false, code: 'EXPIRED' });
   });

@@ -8,7 +8,17 @@ import { expectError } from '../helpers/expect-error.ts';
 
 const AUTH = { 'x-api-key': TEST_API_KEY };
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const LICENSE_FIELDS = ['id', 'key', 'customer_name', 'type', 'valid_from', 'valid_until', 'max_activations', 'max_users', 'is_active'];
+const LICENSE_FIELDS = [
+  'id',
+  'key',
+  'customer_name',
+  'type',
+  'valid_from',
+  'valid_until',
+  'max_activations',
+  'max_users',
+  'is_active',
+];
 const ACTIVATION_FIELDS = ['id', 'hardware_hash', 'machine_name', 'activated_at', 'last_heartbeat', 'is_active'];
 
 describe('GET /api/license/info/{license_key}', function () {
@@ -30,7 +40,7 @@ describe('GET /api/license/info/{license_key}', function () {
     await system?.stop();
   });
 
-  it('answers the reference\'s shape: the license with its customer\'s name, and every activation', async function () {
+  it("answers the reference's shape: the license with its customer's name, and every activation", async function () {
     const customerId: number = await broker.call('customer.ensureTestCustomer', {});
     const license = await broker.call<{ id: number; key: string }, Record<string, unknown>>('license.create', {
       customer_id: customerId,
@@ -76,7 +86,10 @@ describe('GET /api/license/info/{license_key}', function () {
     }
     expect(res.body.activations.map((a: { id: number }) => a.id)).to.deep.equal(ids);
     expect(res.body.activations.map((a: { hardware_hash: string }) => a.hardware_hash)).to.deep.equal(machines);
-    expect(res.body.activations.map((a: { machine_name: string }) => a.machine_name)).to.deep.equal(['DESKTOP-0', 'DESKTOP-1']);
+    expect(res.body.activations.map((a: { machine_name: string }) => a.machine_name)).to.deep.equal([
+      'DESKTOP-0',
+      'DESKTOP-1',
+    ]);
     expect(res.body.activations.map((a: { is_active: boolean }) => a.is_active)).to.deep.equal([true, false]);
   });
 
@@ -84,7 +97,13 @@ describe('GET /api/license/info/{license_key}', function () {
     const res = await info('TEST-TEST-TEST-TEST');
     expect(res.status, res.text).to.equal(200);
     expect(res.body.license).to.have.all.keys(...LICENSE_FIELDS);
-    expect(res.body.license).to.include({ key: 'TEST-TEST-TEST-TEST', customer_name: 'ACME Corp', type: 'perpetual', valid_until: null, is_active: true });
+    expect(res.body.license).to.include({
+      key: 'TEST-TEST-TEST-TEST',
+      customer_name: 'ACME Corp',
+      type: 'perpetual',
+      valid_until: null,
+      is_active: true,
+    });
     expect(res.body.activations).to.be.an('array');
   });
 
@@ -97,7 +116,12 @@ describe('GET /api/license/info/{license_key}', function () {
     });
     const res = await info(license.key);
     expect(res.status, res.text).to.equal(200);
-    expect(res.body.license).to.include({ id: license.id, customer_name: null, type: 'trial', valid_until: '2099-12-31' });
+    expect(res.body.license).to.include({
+      id: license.id,
+      customer_name: null,
+      type: 'trial',
+      valid_until: '2099-12-31',
+    });
     expect(res.body.activations).to.deep.equal([]);
   });
 
@@ -106,7 +130,13 @@ describe('GET /api/license/info/{license_key}', function () {
     expect(error.details).to.include({ field: 'license_key' });
   });
 
-  for (const malformed of ['TEST-TEST-TEST', 'test-test-test-test', 'TEST-TEST-TEST-TEST5', 'TEST_TEST_TEST_TEST', 'TEST-TEST-TEST-TE%21']) {
+  for (const malformed of [
+    'TEST-TEST-TEST',
+    'test-test-test-test',
+    'TEST-TEST-TEST-TEST5',
+    'TEST_TEST_TEST_TEST',
+    'TEST-TEST-TEST-TE%21',
+  ]) {
     it(`answers the malformed key ${malformed} with 400 INVALID_LICENSE`, async function () {
       const error = expectError(await info(malformed), 400, 'INVALID_LICENSE');
       expect(error.details).to.deep.equal({ field: 'license_key', reason: 'format_invalid' });

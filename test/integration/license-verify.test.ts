@@ -42,7 +42,13 @@ function expectValid(res: HttpAnswer): void {
 
 function licenseFactory(broker: () => ServiceBroker) {
   return (overrides: Record<string, unknown> = {}): Promise<License> =>
-    broker().call('license.create', { type: 'subscription', max_activations: 5, max_users: 2, valid_until: '2099-12-31', ...overrides });
+    broker().call('license.create', {
+      type: 'subscription',
+      max_activations: 5,
+      max_users: 2,
+      valid_until: '2099-12-31',
+      ...overrides,
+    });
 }
 
 /**
@@ -68,7 +74,10 @@ describe('POST /api/license/verify', function () {
     }
 
     async function activate(license: License, hw = hardware()): Promise<{ id: number; hw: string }> {
-      const res = await http('POST', `${system.url}/api/license/activate`, { body: { license_key: license.key, hardware_hash: hw }, headers: AUTH });
+      const res = await http('POST', `${system.url}/api/license/activate`, {
+        body: { license_key: license.key, hardware_hash: hw },
+        headers: AUTH,
+      });
       expect(res.status, res.text).to.equal(200);
       return { id: res.body.activation.id, hw };
     }
@@ -83,7 +92,7 @@ describe('POST /api/license/verify', function () {
       await system?.stop();
     });
 
-    it('answers VALID with the reference\'s fields plus the reason code', async function () {
+    it("answers VALID with the reference's fields plus the reason code", async function () {
       const license = await createLicense({ max_users: 3 });
       const { hw } = await activate(license);
       const res = await verify({ license_key: license.key, hardware_hash: hw, app_version: '1.1.0' });
@@ -127,10 +136,16 @@ describe('POST /api/license/verify', function () {
       expect(res.body.license.key).to.equal(license.key);
     });
 
-    it('CUSTOMER_DISABLED once the license\'s customer is disabled', async function () {
+    it("CUSTOMER_DISABLED once the license's customer is disabled", async function () {
       const customerId = await nextId('customer');
       const email = `disabled-${customerId}@example.com`;
-      await CustomerModel.create({ _id: customerId, name: 'Soon Disabled', name_lower: 'soon disabled', email, email_lower: email });
+      await CustomerModel.create({
+        _id: customerId,
+        name: 'Soon Disabled',
+        name_lower: 'soon disabled',
+        email,
+        email_lower: email,
+      });
       const license = await createLicense({ customer_id: customerId });
       const { hw } = await activate(license);
       expectValid(await verify({ license_key: license.key, hardware_hash: hw }));
@@ -225,17 +240,25 @@ describe('POST /api/license/verify', function () {
     });
 
     function check(currentVersion: string): Promise<HttpAnswer> {
-      return http('POST', `${system.url}/api/version/check`, { body: { current_version: currentVersion }, headers: AUTH });
+      return http('POST', `${system.url}/api/version/check`, {
+        body: { current_version: currentVersion },
+        headers: AUTH,
+      });
     }
 
     it('an update is mandatory when any newer release is, not only the latest', async function () {
       const license = await createLicense();
       const hw = hardware();
-      const activated = await http('POST', `${system.url}/api/license/activate`, { body: { license_key: license.key, hardware_hash: hw }, headers: AUTH });
+      const activated = await http('POST', `${system.url}/api/license/activate`, {
+        body: { license_key: license.key, hardware_hash: hw },
+        headers: AUTH,
+      });
       expect(activated.status, activated.text).to.equal(200);
       // Warm every cache of release information before publishing.
       expect((await check('1.0.0')).body).to.include({ latest_version: '1.1.0' });
-      expect((await verifyAt(system.url, { license_key: license.key, hardware_hash: hw, app_version: '1.1.0' })).body).to.include({
+      expect(
+        (await verifyAt(system.url, { license_key: license.key, hardware_hash: hw, app_version: '1.1.0' })).body,
+      ).to.include({
         update_available: false,
         latest_version: '1.1.0',
       });
@@ -269,7 +292,11 @@ describe('POST /api/license/verify', function () {
       const from130 = await check('1.3.0');
       expect(from130.body).to.include({ update_available: false, latest_version: '1.3.0', is_mandatory: false });
 
-      const verified = await verifyAt(system.url, { license_key: license.key, hardware_hash: hw, app_version: '1.1.0' });
+      const verified = await verifyAt(system.url, {
+        license_key: license.key,
+        hardware_hash: hw,
+        app_version: '1.1.0',
+      });
       expectValid(verified);
       expect(verified.body).to.include({ update_available: true, latest_version: '1.3.0' });
     });
@@ -295,7 +322,10 @@ describe('POST /api/license/verify', function () {
     async function activatedLicense(): Promise<{ license: License; hw: string; id: number }> {
       const license = await createLicense();
       const hw = hardware();
-      const res = await http('POST', `${system.urls[0]}/api/license/activate`, { body: { license_key: license.key, hardware_hash: hw }, headers: AUTH });
+      const res = await http('POST', `${system.urls[0]}/api/license/activate`, {
+        body: { license_key: license.key, hardware_hash: hw },
+        headers: AUTH,
+      });
       expect(res.status, res.text).to.equal(200);
       // Both nodes answer from a warm view before the change.
       for (const url of system.urls) expectValid(await verifyAt(url, { license_key: license.key, hardware_hash: hw }));
@@ -319,8 +349,14 @@ describe('POST /api/license/verify', function () {
       for (let round = 0; round < ROUNDS; round += 1) {
         const { license, hw, id } = await activatedLicense();
         await node0.call('device.deactivate', { license_id: license.id, device_id: id });
-        expectInvalid(await verifyAt(system.urls[1]!, { license_key: license.key, hardware_hash: hw }), 'NOT_ACTIVATED');
-        expectInvalid(await verifyAt(system.urls[0]!, { license_key: license.key, hardware_hash: hw }), 'NOT_ACTIVATED');
+        expectInvalid(
+          await verifyAt(system.urls[1]!, { license_key: license.key, hardware_hash: hw }),
+          'NOT_ACTIVATED',
+        );
+        expectInvalid(
+          await verifyAt(system.urls[0]!, { license_key: license.key, hardware_hash: hw }),
+          'NOT_ACTIVATED',
+        );
       }
     });
 
@@ -329,7 +365,10 @@ describe('POST /api/license/verify', function () {
         const license = await createLicense();
         const hw = hardware();
         // Node 1 has seen the license without this machine.
-        expectInvalid(await verifyAt(system.urls[1]!, { license_key: license.key, hardware_hash: hw }), 'NOT_ACTIVATED');
+        expectInvalid(
+          await verifyAt(system.urls[1]!, { license_key: license.key, hardware_hash: hw }),
+          'NOT_ACTIVATED',
+        );
         const res = await http('POST', `${system.urls[0]}/api/license/activate`, {
           body: { license_key: license.key, hardware_hash: hw },
           headers: AUTH,

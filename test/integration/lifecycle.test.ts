@@ -63,6 +63,13 @@ describe('scripts/start.ts (npm start)', function () {
     child.kill('SIGTERM');
     const code = await Promise.race([exited, new Promise(resolve => setTimeout(() => resolve('timeout'), 20_000))]);
     expect(code, output).to.equal(0);
-    await until(async () => (await http('GET', `${url}/health/live`).then(() => false, () => true)), 2000);
+    await until(
+      async () =>
+        await http('GET', `${url}/health/live`).then(
+          () => false,
+          () => true,
+        ),
+      2000,
+    );
   });
 });

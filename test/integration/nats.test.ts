@@ -50,11 +50,15 @@ describe('gateway and services on separate nodes over NATS', function () {
     });
     expect(res.status).to.equal(400);
     expect(res.body).to.deep.equal({
-      error: { code: 'VALIDATION_ERROR', message: 'extra is not an accepted field', details: { field: 'extra', reason: 'unknown_field' } },
+      error: {
+        code: 'VALIDATION_ERROR',
+        message: 'extra is not an accepted field',
+        details: { field: 'extra', reason: 'unknown_field' },
+      },
     });
   });
 
-  it('keeps a field\'s own error code and the 400 status across the transporter', async function () {
+  it("keeps a field's own error code and the 400 status across the transporter", async function () {
     const res = await http('POST', `${system.url}/api/version/check`, {
       headers: { 'x-api-key': TEST_API_KEY },
       body: { current_version: '1.0.0', license_key: 'not-a-key' },

@@ -37,20 +37,31 @@ describe('GET /api/docs/openapi.json', function () {
       const op = doc.paths[openApiPath(route.path)]?.[route.method.toLowerCase()];
       expect(op, `${route.method} ${route.path}`).to.be.an('object');
       expect(op.operationId).to.equal(route.action);
-      const security = route.auth === 'apiKey' ? [{ ApiKey: [] }] : route.auth === 'none' ? undefined : [{ BearerAuth: [] }];
+      const security =
+        route.auth === 'apiKey' ? [{ ApiKey: [] }] : route.auth === 'none' ? undefined : [{ BearerAuth: [] }];
       expect(op.security, `${route.method} ${route.path}`).to.deep.equal(security);
       for (const name of [...route.path.matchAll(/:([A-Za-z_]+)/g)].map(m => m[1])) {
-        expect(op.parameters.find((p: any) => p.name === name && p.in === 'path'), `${route.path} ${name}`).to.be.an('object');
+        expect(
+          op.parameters.find((p: any) => p.name === name && p.in === 'path'),
+          `${route.path} ${name}`,
+        ).to.be.an('object');
       }
     }
   });
 
   it('derives request bodies and query parameters from the action schemas', function () {
     const verify = doc.paths['/api/license/verify'].post;
-    expect(verify.requestBody.content['application/json'].schema.required).to.deep.equal(['license_key', 'hardware_hash']);
+    expect(verify.requestBody.content['application/json'].schema.required).to.deep.equal([
+      'license_key',
+      'hardware_hash',
+    ]);
     expect(verify.requestBody.content['application/json'].schema.properties.license_key.pattern).to.be.a('string');
     const list = doc.paths['/api/licenses'].get;
-    expect(list.parameters.map((p: any) => `${p.in}:${p.name}`)).to.include.members(['query:page', 'query:limit', 'query:status']);
+    expect(list.parameters.map((p: any) => `${p.in}:${p.name}`)).to.include.members([
+      'query:page',
+      'query:limit',
+      'query:status',
+    ]);
     const quickEdit = doc.paths['/api/license/{license_id}/quick-edit'].post;
     expect(Object.keys(quickEdit.requestBody.content['application/json'].schema.properties)).to.have.members([
       'valid_until',

@@ -33,7 +33,7 @@ describe('rate limiters on Redis', function () {
   }
 
   describe('SyncedWindowLimiter with two replicas', function () {
-    it('adds each replica\'s hits to the shared counter on sync', async function () {
+    it("adds each replica's hits to the shared counter on sync", async function () {
       const a = new SyncedWindowLimiter(redis, name, 10, 100);
       const b = new SyncedWindowLimiter(redis, name, 10, 100);
       for (let i = 0; i < 3; i += 1) a.hit('ip', now);
@@ -45,7 +45,7 @@ describe('rate limiters on Redis', function () {
       expect(ttl).to.be.within(MINUTE, MINUTE + 5000);
     });
 
-    it('after a sync, each replica counts the other\'s hits against the limit', async function () {
+    it("after a sync, each replica counts the other's hits against the limit", async function () {
       const a = new SyncedWindowLimiter(redis, name, 6, 100);
       const b = new SyncedWindowLimiter(redis, name, 6, 100);
       for (let i = 0; i < 3; i += 1) expect(a.hit('ip', now).allowed).to.equal(true);
@@ -114,7 +114,11 @@ describe('rate limiters on Redis', function () {
     });
 
     it('keeps enforcing locally when Redis is unreachable', async function () {
-      const unreachable = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+      const unreachable = new Redis('redis://127.0.0.1:1', {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+      });
       unreachable.on('error', () => undefined);
       try {
         const a = new SyncedWindowLimiter(unreachable, name, 3, 100);

@@ -25,11 +25,17 @@ describe('releases: publish, list, and the version API', function () {
   let token: string;
 
   function admin(method: string, path: string, body?: unknown): Promise<HttpAnswer> {
-    return http(method, `${system.url}${path}`, { ...(body !== undefined ? { body } : {}), headers: { authorization: `Bearer ${token}` } });
+    return http(method, `${system.url}${path}`, {
+      ...(body !== undefined ? { body } : {}),
+      headers: { authorization: `Bearer ${token}` },
+    });
   }
 
   function client(method: string, path: string, body?: unknown): Promise<HttpAnswer> {
-    return http(method, `${system.url}${path}`, { ...(body !== undefined ? { body } : {}), headers: { 'x-api-key': TEST_API_KEY } });
+    return http(method, `${system.url}${path}`, {
+      ...(body !== undefined ? { body } : {}),
+      headers: { 'x-api-key': TEST_API_KEY },
+    });
   }
 
   async function publish(version: string, extra: Record<string, unknown> = {}): Promise<HttpAnswer> {
@@ -49,7 +55,10 @@ describe('releases: publish, list, and the version API', function () {
   }
 
   async function check(currentVersion: string): Promise<Record<string, unknown>> {
-    const res = await client('POST', '/api/version/check', { current_version: currentVersion, license_key: TEST_CREDENTIALS.licenseKey });
+    const res = await client('POST', '/api/version/check', {
+      current_version: currentVersion,
+      license_key: TEST_CREDENTIALS.licenseKey,
+    });
     expect(res.status, res.text).to.equal(200);
     expect(res.body).to.have.all.keys(...UPDATE_KEYS);
     return res.body;
@@ -119,7 +128,12 @@ describe('releases: publish, list, and the version API', function () {
       is_mandatory: false,
     });
     const stored = await ReleaseModel.findById(res.body.id).lean();
-    expect(stored).to.include({ version: '1.2.0', download_url: url('1.2.0'), release_notes: 'Faster start-up', is_mandatory: false });
+    expect(stored).to.include({
+      version: '1.2.0',
+      download_url: url('1.2.0'),
+      release_notes: 'Faster start-up',
+      is_mandatory: false,
+    });
     expect(stored!.release_date.toISOString()).to.equal('2025-07-01T00:00:00.000Z');
 
     const now = await latest();
@@ -143,7 +157,11 @@ describe('releases: publish, list, and the version API', function () {
 
   it('defaults the release date to today, the notes to empty and is_mandatory to false', async function () {
     const res = await publish('1.2.1');
-    expect(res.body).to.include({ release_date: new Date().toISOString().slice(0, 10), release_notes: '', is_mandatory: false });
+    expect(res.body).to.include({
+      release_date: new Date().toISOString().slice(0, 10),
+      release_notes: '',
+      is_mandatory: false,
+    });
     expect(await ReleaseModel.findById(res.body.id).lean()).to.include({ release_notes: '', is_mandatory: false });
   });
 
@@ -184,16 +202,26 @@ describe('releases: publish, list, and the version API', function () {
       expect(expectError(res, 400, 'VALIDATION_ERROR').details, version).to.include({ field: 'version' });
     }
     const numeric = await admin('POST', '/api/versions', { version: 1, download_url: url('1') });
-    expect(expectError(numeric, 400, 'VALIDATION_ERROR').details).to.include({ field: 'version', reason: 'type_invalid' });
+    expect(expectError(numeric, 400, 'VALIDATION_ERROR').details).to.include({
+      field: 'version',
+      reason: 'type_invalid',
+    });
     expect(await ReleaseModel.countDocuments()).to.equal(0);
   });
 
   it('refuses a version that exists with 409 RELEASE_EXISTS and keeps the original', async function () {
     await publish('1.2.0');
-    const res = await admin('POST', '/api/versions', { version: '1.2.0', download_url: 'https://evil.example.com/x', is_mandatory: true });
+    const res = await admin('POST', '/api/versions', {
+      version: '1.2.0',
+      download_url: 'https://evil.example.com/x',
+      is_mandatory: true,
+    });
     expect(expectError(res, 409, 'RELEASE_EXISTS').details).to.include({ field: 'version' });
     expect(await ReleaseModel.countDocuments()).to.equal(1);
-    expect(await ReleaseModel.findOne({ version: '1.2.0' }).lean()).to.include({ download_url: url('1.2.0'), is_mandatory: false });
+    expect(await ReleaseModel.findOne({ version: '1.2.0' }).lean()).to.include({
+      download_url: url('1.2.0'),
+      is_mandatory: false,
+    });
     expect((await latest()).body).to.include({ download_url: url('1.2.0'), is_mandatory: false });
   });
 
@@ -214,7 +242,9 @@ describe('releases: publish, list, and the version API', function () {
     ];
     for (const [fields, field] of cases) {
       const res = await admin('POST', '/api/versions', { version: '9.9.9', ...fields });
-      expect(expectError(res, 400, 'VALIDATION_ERROR').details, JSON.stringify(fields).slice(0, 80)).to.include({ field });
+      expect(expectError(res, 400, 'VALIDATION_ERROR').details, JSON.stringify(fields).slice(0, 80)).to.include({
+        field,
+      });
     }
     expect(await ReleaseModel.countDocuments()).to.equal(1);
     expect((await latest()).body.version).to.equal('1.0.0');
@@ -224,7 +254,10 @@ describe('releases: publish, list, and the version API', function () {
     const bad = await client('POST', '/api/version/check', { current_version: 'v1' });
     expect(expectError(bad, 400, 'VALIDATION_ERROR').details).to.include({ field: 'current_version' });
     const missing = await client('POST', '/api/version/check', {});
-    expect(expectError(missing, 400, 'VALIDATION_ERROR').details).to.include({ field: 'current_version', reason: 'required' });
+    expect(expectError(missing, 400, 'VALIDATION_ERROR').details).to.include({
+      field: 'current_version',
+      reason: 'required',
+    });
     const unauthorized = { error: 'Invalid or missing API key', code: 'INVALID_API_KEY', status: 401 };
     const noKey = await http('POST', `${system.url}/api/version/check`, { body: { current_version: '1.0.0' } });
     expect(noKey.status).to.equal(401);

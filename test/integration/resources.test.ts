@@ -43,7 +43,11 @@ describe('resource pool admin API', function () {
   let viewerToken: string;
   const facts: Fact[] = [];
 
-  function api(method: string, path: string, options: { body?: unknown; token?: string | null } = {}): Promise<HttpAnswer> {
+  function api(
+    method: string,
+    path: string,
+    options: { body?: unknown; token?: string | null } = {},
+  ): Promise<HttpAnswer> {
     const token = options.token === undefined ? adminToken : options.token;
     return http(method, `${system.url}${path}`, {
       ...(options.body !== undefined ? { body: options.body } : {}),
@@ -60,16 +64,27 @@ describe('resource pool admin API', function () {
   }
 
   async function createLicense(): Promise<number> {
-    const license = await broker.call<{ id: number }, Record<string, unknown>>('license.create', { type: 'subscription', max_activations: 5, max_users: 5, valid_until: '2099-12-31' });
+    const license = await broker.call<{ id: number }, Record<string, unknown>>('license.create', {
+      type: 'subscription',
+      max_activations: 5,
+      max_users: 5,
+      valid_until: '2099-12-31',
+    });
     return license.id;
   }
 
   function allocate(licenseId: number, resourceIds: unknown, token?: string | null): Promise<HttpAnswer> {
-    return api('POST', '/api/resources/allocate', { body: { license_id: licenseId, resource_ids: resourceIds }, token });
+    return api('POST', '/api/resources/allocate', {
+      body: { license_id: licenseId, resource_ids: resourceIds },
+      token,
+    });
   }
 
   async function stored(ids: number[]): Promise<StoredResource[]> {
-    return resources().find({ _id: { $in: ids } }).sort({ _id: 1 }).toArray();
+    return resources()
+      .find({ _id: { $in: ids } })
+      .sort({ _id: 1 })
+      .toArray();
   }
 
   before(async function () {
@@ -100,13 +115,33 @@ describe('resource pool admin API', function () {
       const identifier = `SRV-${tag()}`;
       const res = await api('POST', '/api/resources', { body: { type: 'server', identifier, notes: 'rack 4' } });
       expect(res.status, res.text).to.equal(201);
-      expect(res.body).to.have.all.keys('id', 'type', 'identifier', 'status', 'license_id', 'allocated_at', 'notes', 'created_at', 'updated_at');
-      expect(res.body).to.include({ type: 'server', identifier, status: 'available', license_id: null, allocated_at: null, notes: 'rack 4' });
+      expect(res.body).to.have.all.keys(
+        'id',
+        'type',
+        'identifier',
+        'status',
+        'license_id',
+        'allocated_at',
+        'notes',
+        'created_at',
+        'updated_at',
+      );
+      expect(res.body).to.include({
+        type: 'server',
+        identifier,
+        status: 'available',
+        license_id: null,
+        allocated_at: null,
+        notes: 'rack 4',
+      });
       expect(res.body.created_at).to.match(ISO_TIMESTAMP);
       expect(res.headers.get('location')).to.equal(`/api/resource/${res.body.id}`);
       const [doc] = await stored([res.body.id]);
       expect(doc).to.include({ status: 'available', license_id: null, pending: false });
-      await eventually(() => facts.find(f => f.name === 'resource.created' && f.params.resource_id === res.body.id), 'resource.created');
+      await eventually(
+        () => facts.find(f => f.name === 'resource.created' && f.params.resource_id === res.body.id),
+        'resource.created',
+      );
       const read = await api('GET', `/api/resource/${res.body.id}`);
       expect(read.status).to.equal(200);
       expect(read.body.resource).to.deep.equal(res.body);
@@ -116,7 +151,11 @@ describe('resource pool admin API', function () {
       const identifier = `Ws-${tag()}`;
       await createResource('workstation', identifier);
       const before = await resources().countDocuments();
-      const error = expectError(await api('POST', '/api/resources', { body: { type: 'server', identifier: identifier.toLowerCase() } }), 409, 'RESOURCE_IDENTIFIER_EXISTS');
+      const error = expectError(
+        await api('POST', '/api/resources', { body: { type: 'server', identifier: identifier.toLowerCase() } }),
+        409,
+        'RESOURCE_IDENTIFIER_EXISTS',
+      );
       expect(error.details).to.include({ field: 'identifier', reason: 'duplicate' });
       expect(await resources().countDocuments()).to.equal(before);
     });
@@ -162,7 +201,16 @@ describe('resource pool admin API', function () {
       expect(page2.body.resources.map((r: { id: number }) => r.id)).to.deep.equal([ids[2], ids[3]]);
       expect(page2.body.pagination).to.deep.equal({ page: 2, limit: 2, total: 5, pages: 3, more: true });
 
-      for (const query of ['page=0', 'page=-3', 'limit=0', 'limit=101', 'limit=1000000', 'status=broken', 'type=%24ne', 'type[$ne]=x']) {
+      for (const query of [
+        'page=0',
+        'page=-3',
+        'limit=0',
+        'limit=101',
+        'limit=1000000',
+        'status=broken',
+        'type=%24ne',
+        'type[$ne]=x',
+      ]) {
         expectError(await api('GET', `/api/resources?${query}`), 400, 'VALIDATION_ERROR');
       }
     });
@@ -179,7 +227,10 @@ describe('resource pool admin API', function () {
         expect(doc).to.include({ status: 'allocated', license_id: licenseId, pending: false });
         expect(doc.allocated_at).to.be.instanceOf(Date);
       }
-      const fact = await eventually(() => facts.find(f => f.name === 'resource.allocated' && f.params.license_id === licenseId), 'resource.allocated');
+      const fact = await eventually(
+        () => facts.find(f => f.name === 'resource.allocated' && f.params.license_id === licenseId),
+        'resource.allocated',
+      );
       expect(fact.params.resource_ids).to.deep.equal(ids);
 
       const listed = await api('GET', `/api/license/${licenseId}/resources`);
@@ -214,7 +265,11 @@ describe('resource pool admin API', function () {
     it('allocates none when a listed resource or the license does not exist: 404 with the ids', async function () {
       const licenseId = await createLicense();
       const ids = [await createResource('server'), await createResource('server')];
-      const error = expectError(await allocate(licenseId, [ids[0], 987_654, ids[1], 987_655]), 404, 'RESOURCE_NOT_FOUND');
+      const error = expectError(
+        await allocate(licenseId, [ids[0], 987_654, ids[1], 987_655]),
+        404,
+        'RESOURCE_NOT_FOUND',
+      );
       expect(error.details).to.deep.include({ resource_ids: [987_654, 987_655] });
       expectError(await allocate(987_654, ids), 404, 'LICENSE_NOT_FOUND');
       expect((await stored(ids)).map(d => d.license_id)).to.deep.equal([null, null]);
@@ -238,9 +293,23 @@ describe('resource pool admin API', function () {
         const error = expectError(await allocate(licenseId, list), 400, 'VALIDATION_ERROR');
         expect(error.details.reason, JSON.stringify(list).slice(0, 40)).to.equal(reason);
       }
-      expectError(await api('POST', '/api/resources/allocate', { body: { license_id: licenseId } }), 400, 'VALIDATION_ERROR');
-      expectError(await api('POST', '/api/resources/allocate', { body: { license_id: '1', resource_ids: [id] } }), 400, 'VALIDATION_ERROR');
-      expectError(await api('POST', '/api/resources/allocate', { body: { license_id: licenseId, resource_ids: [id], force: true } }), 400, 'VALIDATION_ERROR');
+      expectError(
+        await api('POST', '/api/resources/allocate', { body: { license_id: licenseId } }),
+        400,
+        'VALIDATION_ERROR',
+      );
+      expectError(
+        await api('POST', '/api/resources/allocate', { body: { license_id: '1', resource_ids: [id] } }),
+        400,
+        'VALIDATION_ERROR',
+      );
+      expectError(
+        await api('POST', '/api/resources/allocate', {
+          body: { license_id: licenseId, resource_ids: [id], force: true },
+        }),
+        400,
+        'VALIDATION_ERROR',
+      );
       expect((await stored([id]))[0]!.license_id).to.equal(null);
     });
 
@@ -263,7 +332,9 @@ describe('resource pool admin API', function () {
       const licenses: number[] = [];
       for (let i = 0; i < 10; i += 1) licenses.push(await createLicense());
       // Each asks for the five resources in its own order (a rotation), as clients would.
-      const answers = await Promise.all(licenses.map((licenseId, i) => allocate(licenseId, [...ids.slice(i % 5), ...ids.slice(0, i % 5)])));
+      const answers = await Promise.all(
+        licenses.map((licenseId, i) => allocate(licenseId, [...ids.slice(i % 5), ...ids.slice(0, i % 5)])),
+      );
       const winners = answers.map((a, i) => (a.status === 200 ? licenses[i] : null)).filter(id => id !== null);
       expect(winners, answers.map(a => a.status).join(',')).to.have.lengthOf(1);
       for (const loser of answers.filter(a => a.status !== 200)) expect(loser.status).to.equal(409);
@@ -277,7 +348,11 @@ describe('resource pool admin API', function () {
     // A concurrent writer is slipped in at an exact moment: just before the service claims resource
     // `target`, the given action runs against the real database (the same module instance of the
     // model is used by the service, which runs in this process).
-    async function withWriteBefore<T>(target: number, write: () => Promise<unknown>, run: () => Promise<T>): Promise<T> {
+    async function withWriteBefore<T>(
+      target: number,
+      write: () => Promise<unknown>,
+      run: () => Promise<T>,
+    ): Promise<T> {
       // eslint-disable-next-line @typescript-eslint/unbound-method -- restored as it was, and called with its model as `this`
       const original = ResourceModel.updateOne;
       let done = false;
@@ -302,7 +377,16 @@ describe('resource pool admin API', function () {
       const rivalClaim = () =>
         resources().updateOne(
           { _id: ids[2]!, license_id: null },
-          { $set: { status: 'allocated', license_id: rival, request_id: 'rival', pending: false, allocated_at: new Date(), claimed_at: new Date() } },
+          {
+            $set: {
+              status: 'allocated',
+              license_id: rival,
+              request_id: 'rival',
+              pending: false,
+              allocated_at: new Date(),
+              claimed_at: new Date(),
+            },
+          },
         );
       const res = await withWriteBefore(ids[2]!, rivalClaim, () => allocate(licenseId, ids));
       const error = expectError(res, 409, 'RESOURCE_UNAVAILABLE');
@@ -330,11 +414,18 @@ describe('resource pool admin API', function () {
   });
 
   describe('a request that died half-way', function () {
-    it("leaves claims that are never listed for the license and are released once abandoned", async function () {
+    it('leaves claims that are never listed for the license and are released once abandoned', async function () {
       const licenseId = await createLicense();
       const [fresh, stale] = [await createResource('crashtest'), await createResource('crashtest')];
       const claim = (claimedAt: Date) => ({
-        $set: { status: 'allocated', license_id: licenseId, allocated_at: claimedAt, request_id: `dead-${tag()}`, pending: true, claimed_at: claimedAt },
+        $set: {
+          status: 'allocated',
+          license_id: licenseId,
+          allocated_at: claimedAt,
+          request_id: `dead-${tag()}`,
+          pending: true,
+          claimed_at: claimedAt,
+        },
       });
       await resources().updateOne({ _id: fresh }, claim(new Date()));
       await resources().updateOne({ _id: stale }, claim(new Date(Date.now() - 10 * 60_000)));
@@ -359,28 +450,46 @@ describe('resource pool admin API', function () {
       expect((await allocate(licenseId, ids)).status).to.equal(200);
       const res = await api('POST', '/api/resources/release', { body: { resource_ids: [...ids, free] } });
       expect(res.status, res.text).to.equal(200);
-      expect(res.body).to.deep.equal({ success: true, released: 2, not_allocated: [free], message: '2 resources released successfully' });
+      expect(res.body).to.deep.equal({
+        success: true,
+        released: 2,
+        not_allocated: [free],
+        message: '2 resources released successfully',
+      });
       expect((await stored(ids)).map(d => [d.status, d.license_id, d.allocated_at])).to.deep.equal([
         ['available', null, null],
         ['available', null, null],
       ]);
-      const fact = await eventually(() => facts.find(f => f.name === 'resource.released' && f.params.license_id === licenseId), 'resource.released');
+      const fact = await eventually(
+        () => facts.find(f => f.name === 'resource.released' && f.params.license_id === licenseId),
+        'resource.released',
+      );
       expect(fact.params.resource_ids).to.deep.equal(ids);
       const again = await api('POST', '/api/resources/release', { body: { resource_ids: ids } });
       expect(again.body).to.include({ released: 0 });
-      expect((await allocate(await createLicense(), ids)).status, 'released resources can be allocated again').to.equal(200);
+      expect((await allocate(await createLicense(), ids)).status, 'released resources can be allocated again').to.equal(
+        200,
+      );
     });
 
-    it("with license_id, refuses resources of another license (409) and unknown ids (404), releasing none", async function () {
+    it('with license_id, refuses resources of another license (409) and unknown ids (404), releasing none', async function () {
       const mine = await createLicense();
       const theirs = await createLicense();
       const a = await createResource('server');
       const b = await createResource('server');
       expect((await allocate(mine, [a])).status).to.equal(200);
       expect((await allocate(theirs, [b])).status).to.equal(200);
-      const error = expectError(await api('POST', '/api/resources/release', { body: { license_id: mine, resource_ids: [a, b] } }), 409, 'RESOURCE_NOT_ALLOCATED_TO_LICENSE');
+      const error = expectError(
+        await api('POST', '/api/resources/release', { body: { license_id: mine, resource_ids: [a, b] } }),
+        409,
+        'RESOURCE_NOT_ALLOCATED_TO_LICENSE',
+      );
       expect(error.details).to.deep.include({ resource_ids: [b] });
-      const missing = expectError(await api('POST', '/api/resources/release', { body: { resource_ids: [a, 987_654] } }), 404, 'RESOURCE_NOT_FOUND');
+      const missing = expectError(
+        await api('POST', '/api/resources/release', { body: { resource_ids: [a, 987_654] } }),
+        404,
+        'RESOURCE_NOT_FOUND',
+      );
       expect(missing.details).to.deep.include({ resource_ids: [987_654] });
       expect((await stored([a, b])).map(d => d.license_id)).to.deep.equal([mine, theirs]);
       const ok = await api('POST', '/api/resources/release', { body: { license_id: mine, resource_ids: [a] } });
@@ -395,7 +504,9 @@ describe('resource pool admin API', function () {
       const res = await api('POST', '/api/licenses/bulk-delete', { body: { license_ids: [licenseId] } });
       expect(res.status, res.text).to.equal(200);
       expect((await stored(ids)).map(d => d.license_id)).to.deep.equal([null, null]);
-      expect(await broker.call('resource.releaseForLicenses', { license_ids: [licenseId] })).to.deep.equal({ released: 0 });
+      expect(await broker.call('resource.releaseForLicenses', { license_ids: [licenseId] })).to.deep.equal({
+        released: 0,
+      });
       expectError(await api('GET', `/api/license/${licenseId}/resources`), 404, 'LICENSE_NOT_FOUND');
       expectError(await api('GET', '/api/license/abc/resources'), 400, 'VALIDATION_ERROR');
     });
@@ -441,7 +552,14 @@ describe('resource pool admin API', function () {
       expect(three.body.resources).to.have.lengthOf(2);
       const none = await api('GET', '/api/resources/check-availability?type=nosuchtype');
       expect(none.body).to.deep.equal({ available: false, count: 0, resources: [] });
-      for (const query of ['count=2', `type=${type}&count=0`, `type=${type}&count=-1`, `type=${type}&count=501`, 'type=GPU', `type=${type}&count=x`]) {
+      for (const query of [
+        'count=2',
+        `type=${type}&count=0`,
+        `type=${type}&count=-1`,
+        `type=${type}&count=501`,
+        'type=GPU',
+        `type=${type}&count=x`,
+      ]) {
         expectError(await api('GET', `/api/resources/check-availability?${query}`), 400, 'VALIDATION_ERROR');
       }
     });

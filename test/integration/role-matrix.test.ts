@@ -126,7 +126,10 @@ describe('role matrix (generated from the route table)', function () {
   }
 
   async function admin(method: string, path: string, body?: unknown): Promise<HttpAnswer> {
-    return http(method, `${system.url}${path}`, { ...(body !== undefined ? { body } : {}), headers: { authorization: `Bearer ${adminToken}` } });
+    return http(method, `${system.url}${path}`, {
+      ...(body !== undefined ? { body } : {}),
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
   }
 
   async function login(username: string, password: string): Promise<string> {
@@ -137,9 +140,15 @@ describe('role matrix (generated from the route table)', function () {
 
   before(async function () {
     await resetStores();
-    system = await startSystem({ env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000', RATE_LIMIT_ADMIN_PER_MINUTE: '100000' } });
+    system = await startSystem({
+      env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000', RATE_LIMIT_ADMIN_PER_MINUTE: '100000' },
+    });
     adminToken = await login(TEST_CREDENTIALS.adminUsername, TEST_CREDENTIALS.adminPassword);
-    const viewer = await admin('POST', '/api/admin/users', { username: 'matrix.viewer', password: 'viewer-password-1', role: 'viewer' });
+    const viewer = await admin('POST', '/api/admin/users', {
+      username: 'matrix.viewer',
+      password: 'viewer-password-1',
+      role: 'viewer',
+    });
     expect(viewer.status, viewer.text).to.equal(201);
     viewerToken = await login('matrix.viewer', 'viewer-password-1');
     const analytics = await admin('GET', '/api/admin/license/auth-token');
@@ -149,9 +158,16 @@ describe('role matrix (generated from the route table)', function () {
     // Existing records for the path parameters, so reads exercise real lookups.
     const customer = await admin('POST', '/api/customers', { name: 'Matrix Customer', email: 'matrix@example.com' });
     expect(customer.status, customer.text).to.equal(201);
-    const license = await admin('POST', '/api/licenses', { customer_id: customer.body.id, type: 'subscription', max_activations: 2, max_users: 2 });
+    const license = await admin('POST', '/api/licenses', {
+      customer_id: customer.body.id,
+      type: 'subscription',
+      max_activations: 2,
+      max_users: 2,
+    });
     expect(license.status, license.text).to.equal(201);
-    const device = await admin('POST', `/api/license/${license.body.id}/register-device`, { hardware_hash: 'matrix-machine' });
+    const device = await admin('POST', `/api/license/${license.body.id}/register-device`, {
+      hardware_hash: 'matrix-machine',
+    });
     expect(device.status, device.text).to.equal(201);
     Object.assign(pathValues, {
       customer_id: String(customer.body.id),
@@ -182,7 +198,8 @@ describe('role matrix (generated from the route table)', function () {
     it('gives every admin-token write the admin role (viewers only read), and the admin rate limit', function () {
       for (const route of tokenRoutes) {
         const key = name(route);
-        if (route.method !== 'GET' && !VIEWER_WRITES.has(key)) expect(route.auth, `${key} changes state`).to.equal('admin');
+        if (route.method !== 'GET' && !VIEWER_WRITES.has(key))
+          expect(route.auth, `${key} changes state`).to.equal('admin');
         expect(route.limit, key).to.equal('admin');
       }
     });
@@ -190,7 +207,10 @@ describe('role matrix (generated from the route table)', function () {
     it('has every documented admin endpoint, behind a token, exactly once', function () {
       const shapes = ROUTES.map(shape);
       for (const endpoint of DOCUMENTED_ADMIN_ENDPOINTS) {
-        expect(shapes.filter(s => s === endpoint), endpoint).to.have.lengthOf(1);
+        expect(
+          shapes.filter(s => s === endpoint),
+          endpoint,
+        ).to.have.lengthOf(1);
         const route = ROUTES.find(r => shape(r) === endpoint)!;
         expect(route.auth, endpoint).to.be.oneOf(['viewer', 'admin']);
       }
@@ -207,7 +227,10 @@ describe('role matrix (generated from the route table)', function () {
 
       it('with a bad token: 401', async function () {
         const iat = nowSeconds();
-        const forged = signJwt({ typ: 'admin', sub: '1', name: 'admin', role: 'admin', jti: 'forgedforgedforged', iat, exp: iat + 3600 }, 'not-the-server-secret');
+        const forged = signJwt(
+          { typ: 'admin', sub: '1', name: 'admin', role: 'admin', jti: 'forgedforgedforged', iat, exp: iat + 3600 },
+          'not-the-server-secret',
+        );
         // One signature character changed well inside the signature (the last one may carry only padding bits).
         const at = adminToken.length - 10;
         const tampered = `${adminToken.slice(0, at)}${adminToken[at] === 'A' ? 'B' : 'A'}${adminToken.slice(at + 1)}`;

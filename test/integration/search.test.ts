@@ -33,7 +33,9 @@ describe('GET /api/global-search', function () {
 
   function search(query: string, tokenOverride?: string | null): Promise<HttpAnswer> {
     const bearer = tokenOverride === undefined ? adminToken : tokenOverride;
-    return http('GET', `${system.url}/api/global-search?${query}`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+    return http('GET', `${system.url}/api/global-search?${query}`, {
+      headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
+    });
   }
 
   async function createCustomer(name: string): Promise<{ id: number; name: string; email: string }> {
@@ -46,7 +48,14 @@ describe('GET /api/global-search', function () {
   }
 
   function createLicense(key: string, overrides: Record<string, unknown> = {}): Promise<{ id: number; key: string }> {
-    return broker.call('license.create', { key, type: 'subscription', max_activations: 5, max_users: 5, valid_until: '2099-12-31', ...overrides });
+    return broker.call('license.create', {
+      key,
+      type: 'subscription',
+      max_activations: 5,
+      max_users: 5,
+      valid_until: '2099-12-31',
+      ...overrides,
+    });
   }
 
   async function activate(key: string, hardware_hash: string, machine_name: string): Promise<number> {
@@ -64,7 +73,10 @@ describe('GET /api/global-search', function () {
     broker = system.brokers[0]!;
     adminToken = await loginAdmin(system.url);
     const viewer = { username: 'search.viewer', password: 'viewer-password-1' };
-    const created = await http('POST', `${system.url}/api/admin/users`, { body: { ...viewer, role: 'viewer' }, headers: { authorization: `Bearer ${adminToken}` } });
+    const created = await http('POST', `${system.url}/api/admin/users`, {
+      body: { ...viewer, role: 'viewer' },
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(created.status, created.text).to.equal(201);
     viewerToken = (await http('POST', `${system.url}/api/admin/login`, { body: viewer })).body.token;
   });
@@ -82,17 +94,57 @@ describe('GET /api/global-search', function () {
       const prefix = await createCustomer(`${T} Industries`);
       const contains = await createCustomer(`Big ${T.toLowerCase()} Ltd`);
       const l1 = await createLicense(`${T}-AAAA-BBBB-CCCC`, { customer_id: prefix.id });
-      const l2 = await createLicense(`AAAA-${T}-BBBB-CCCC`, { customer_id: exact.id, valid_from: '2020-01-01', valid_until: '2021-01-01' });
+      const l2 = await createLicense(`AAAA-${T}-BBBB-CCCC`, {
+        customer_id: exact.id,
+        valid_from: '2020-01-01',
+        valid_until: '2021-01-01',
+      });
       const d1 = await activate(l1.key, 'hw-0000000000000001', T.toLowerCase());
       const d2 = await activate(l1.key, `hw-00${T}00`, 'build-box');
       expected = [
         { type: 'customer', id: exact.id, title: exact.name, subtitle: exact.email, url: `/customer/edit/${exact.id}` },
-        { type: 'device', id: d1, title: T.toLowerCase(), subtitle: `${l1.key} - Active`, url: `/license/edit/${l1.id}#device-${d1}` },
-        { type: 'customer', id: prefix.id, title: prefix.name, subtitle: prefix.email, url: `/customer/edit/${prefix.id}` },
-        { type: 'license', id: l1.id, title: l1.key, subtitle: `${prefix.name} - Active`, url: `/license/edit/${l1.id}` },
-        { type: 'customer', id: contains.id, title: contains.name, subtitle: contains.email, url: `/customer/edit/${contains.id}` },
-        { type: 'license', id: l2.id, title: l2.key, subtitle: `${exact.name} - Expired`, url: `/license/edit/${l2.id}` },
-        { type: 'device', id: d2, title: 'build-box', subtitle: `${l1.key} - Active`, url: `/license/edit/${l1.id}#device-${d2}` },
+        {
+          type: 'device',
+          id: d1,
+          title: T.toLowerCase(),
+          subtitle: `${l1.key} - Active`,
+          url: `/license/edit/${l1.id}#device-${d1}`,
+        },
+        {
+          type: 'customer',
+          id: prefix.id,
+          title: prefix.name,
+          subtitle: prefix.email,
+          url: `/customer/edit/${prefix.id}`,
+        },
+        {
+          type: 'license',
+          id: l1.id,
+          title: l1.key,
+          subtitle: `${prefix.name} - Active`,
+          url: `/license/edit/${l1.id}`,
+        },
+        {
+          type: 'customer',
+          id: contains.id,
+          title: contains.name,
+          subtitle: contains.email,
+          url: `/customer/edit/${contains.id}`,
+        },
+        {
+          type: 'license',
+          id: l2.id,
+          title: l2.key,
+          subtitle: `${exact.name} - Expired`,
+          url: `/license/edit/${l2.id}`,
+        },
+        {
+          type: 'device',
+          id: d2,
+          title: 'build-box',
+          subtitle: `${l1.key} - Active`,
+          url: `/license/edit/${l1.id}#device-${d2}`,
+        },
       ];
     });
 
@@ -133,7 +185,15 @@ describe('GET /api/global-search', function () {
     await broker.call('license.toggle', { license_id: license.id });
     const res = await search(`q=${T}`);
     expect(res.body).to.deep.equal({
-      results: [{ type: 'license', id: license.id, title: license.key, subtitle: 'No customer - Inactive', url: `/license/edit/${license.id}` }],
+      results: [
+        {
+          type: 'license',
+          id: license.id,
+          title: license.key,
+          subtitle: 'No customer - Inactive',
+          url: `/license/edit/${license.id}`,
+        },
+      ],
       total: 1,
     });
   });
@@ -143,7 +203,10 @@ describe('GET /api/global-search', function () {
     for (const q of ['.*', '(', '(group)', '{"$ne":1}', '$ne', '[x]+', 'a .* (g']) {
       const res = await search(`q=${encodeURIComponent(q)}`);
       expect(res.status, q).to.equal(200);
-      expect(res.body.results.map((r: Result) => r.id), q).to.deep.equal([weird.id]);
+      expect(
+        res.body.results.map((r: Result) => r.id),
+        q,
+      ).to.deep.equal([weird.id]);
       expect(res.body.total, q).to.equal(1);
     }
     for (const q of ['.+', 'M.ta', '^Meta', '\\', '[a-z]', 'Group$']) {

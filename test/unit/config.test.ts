@@ -54,7 +54,12 @@ describe('loadConfig', function () {
       expect(cfg.metricsPort).to.equal(null);
       expect(cfg.requestTimeoutMs).to.equal(10_000);
       expect(cfg.maxBodyBytes).to.equal(64 * 1024);
-      expect(cfg.rateLimit).to.deep.equal({ publicPerMinute: 100, adminPerMinute: 1000, heartbeatPerMinute: 1, syncIntervalMs: 100 });
+      expect(cfg.rateLimit).to.deep.equal({
+        publicPerMinute: 100,
+        adminPerMinute: 1000,
+        heartbeatPerMinute: 1,
+        syncIntervalMs: 100,
+      });
       expect(cfg.heartbeat).to.deep.equal({ timeoutSeconds: 180 });
       expect(cfg.admin).to.deep.equal({
         username: TEST_CREDENTIALS.adminUsername,
@@ -105,7 +110,9 @@ describe('loadConfig', function () {
     it('accepts a replica-set MONGO_URL with several hosts, credentials and options', function () {
       const url = 'mongodb://app:secret@mongo-0.db:27017,mongo-1.db:27017,mongo-2.db/license_server?replicaSet=rs0';
       expect(loadConfig({ MONGO_URL: url }).mongoUrl).to.equal(url);
-      expect(loadConfig({ MONGO_URL: 'mongodb+srv://cluster0.example.net/licenses' }).mongoUrlIsDefault).to.equal(false);
+      expect(loadConfig({ MONGO_URL: 'mongodb+srv://cluster0.example.net/licenses' }).mongoUrlIsDefault).to.equal(
+        false,
+      );
     });
 
     it('reads TRANSPORTER=none as the in-process transporter', function () {
@@ -159,8 +166,16 @@ describe('loadConfig', function () {
       ['JWT_SECRET is shorter than 32 characters', { ...PRODUCTION, JWT_SECRET: 'x'.repeat(31) }, 'JWT_SECRET'],
       ['ADMIN_USERNAME is missing', { ...PRODUCTION, ADMIN_USERNAME: undefined }, 'ADMIN_USERNAME'],
       ['ADMIN_PASSWORD is missing', { ...PRODUCTION, ADMIN_PASSWORD: undefined }, 'ADMIN_PASSWORD'],
-      ['ADMIN_PASSWORD is the development default', { ...PRODUCTION, ADMIN_PASSWORD: TEST_CREDENTIALS.adminPassword }, 'ADMIN_PASSWORD'],
-      ['ADMIN_PASSWORD is shorter than 12 characters', { ...PRODUCTION, ADMIN_PASSWORD: 'short-pass1' }, 'ADMIN_PASSWORD'],
+      [
+        'ADMIN_PASSWORD is the development default',
+        { ...PRODUCTION, ADMIN_PASSWORD: TEST_CREDENTIALS.adminPassword },
+        'ADMIN_PASSWORD',
+      ],
+      [
+        'ADMIN_PASSWORD is shorter than 12 characters',
+        { ...PRODUCTION, ADMIN_PASSWORD: 'short-pass1' },
+        'ADMIN_PASSWORD',
+      ],
     ];
     for (const [what, env, variable] of cases) {
       it(`throws ConfigError when ${what}`, function () {
@@ -174,8 +189,17 @@ describe('loadConfig', function () {
       this.timeout(15_000);
       // A minimal environment, so nothing from the test runner's (NODE_ENV, REDIS_URL, ...) leaks in.
       // MONGO_URL is valid (so the failure is PORT's) and unreachable (so going further would show).
-      const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'development', PORT: 'abc', MONGO_URL: 'mongodb://127.0.0.1:1/start_test' };
-      const child = spawn(`${root}node_modules/.bin/node`, ['scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const env = {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'development',
+        PORT: 'abc',
+        MONGO_URL: 'mongodb://127.0.0.1:1/start_test',
+      };
+      const child = spawn(`${root}node_modules/.bin/node`, ['scripts/start.ts'], {
+        cwd: root,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -60,7 +60,8 @@ describe('k8s manifests', function () {
 
   it('parses, and keeps everything in one namespace', function () {
     expect(deployments).to.have.length.greaterThan(1);
-    for (const doc of docs.filter(d => d.kind !== 'Namespace')) expect(doc.metadata.namespace).to.equal('license-server');
+    for (const doc of docs.filter(d => d.kind !== 'Namespace'))
+      expect(doc.metadata.namespace).to.equal('license-server');
   });
 
   it('commits no Secret values', function () {

@@ -28,7 +28,10 @@ describe('toHttpError', function () {
     for (const [type, status, code] of cases) {
       it(`maps ${type} to ${status} ${code}, without the parser's own message`, function () {
         // body-parser's errors carry the offending input in the message; it must not be echoed.
-        const err = Object.assign(new Error('Unexpected token } in JSON at position 7: {"secret"'), { type, status: 400 });
+        const err = Object.assign(new Error('Unexpected token } in JSON at position 7: {"secret"'), {
+          type,
+          status: 400,
+        });
         const answer = toHttpError(err);
         expect(answer.status).to.equal(status);
         const body = answer.body as { error: { code: string; message: string; details: unknown } };
@@ -62,10 +65,17 @@ describe('toHttpError', function () {
   });
 
   it('passes application client errors through with code, message and details', function () {
-    const err = new ValidationError('license_key has an invalid format', { field: 'license_key', reason: 'format_invalid' }, 'INVALID_LICENSE');
+    const err = new ValidationError(
+      'license_key has an invalid format',
+      { field: 'license_key', reason: 'format_invalid' },
+      'INVALID_LICENSE',
+    );
     expect(toHttpError(err)).to.deep.equal({
       status: 400,
-      body: errorBody('INVALID_LICENSE', 'license_key has an invalid format', { field: 'license_key', reason: 'format_invalid' }),
+      body: errorBody('INVALID_LICENSE', 'license_key has an invalid format', {
+        field: 'license_key',
+        reason: 'format_invalid',
+      }),
       headers: {},
     });
     expect(toHttpError(new NotFoundError('No such license', 'LICENSE_NOT_FOUND'))).to.deep.equal({
@@ -78,8 +88,18 @@ describe('toHttpError', function () {
 
   it('maps an error deserialized from another node by its fields', function () {
     // Over NATS an error arrives as a plain object: the mapping must not depend on its class.
-    const plain = { name: 'NotFoundError', message: 'No such device', code: 404, type: 'DEVICE_NOT_FOUND', data: { id: 3 } };
-    expect(toHttpError(plain)).to.deep.equal({ status: 404, body: errorBody('DEVICE_NOT_FOUND', 'No such device', { id: 3 }), headers: {} });
+    const plain = {
+      name: 'NotFoundError',
+      message: 'No such device',
+      code: 404,
+      type: 'DEVICE_NOT_FOUND',
+      data: { id: 3 },
+    };
+    expect(toHttpError(plain)).to.deep.equal({
+      status: 404,
+      body: errorBody('DEVICE_NOT_FOUND', 'No such device', { id: 3 }),
+      headers: {},
+    });
   });
 
   it('answers a client error without a type as INTERNAL_ERROR code but keeps its status', function () {
@@ -88,8 +108,10 @@ describe('toHttpError', function () {
     expect(answer.body).to.deep.equal(errorBody('INTERNAL_ERROR', 'bad'));
   });
 
-  it('hides the details of Moleculer\'s own 422 validation errors behind a 400', function () {
-    const err = new Errors.ValidationError('Parameters validation error!', 'VALIDATION_ERROR', [{ field: 'x', message: 'internal' }]);
+  it("hides the details of Moleculer's own 422 validation errors behind a 400", function () {
+    const err = new Errors.ValidationError('Parameters validation error!', 'VALIDATION_ERROR', [
+      { field: 'x', message: 'internal' },
+    ]);
     expect(toHttpError(err)).to.deep.equal({
       status: 400,
       body: errorBody('VALIDATION_ERROR', 'Invalid request parameters'),
@@ -121,13 +143,19 @@ describe('toHttpError', function () {
 
   it('answers a timeout with 504 TIMEOUT', function () {
     const answer = toHttpError(new Errors.RequestTimeoutError({ action: 'license.verify', nodeID: 'node-7' }));
-    expect(answer).to.deep.equal({ status: 504, body: errorBody('TIMEOUT', 'The request timed out, retry later'), headers: {} });
+    expect(answer).to.deep.equal({
+      status: 504,
+      body: errorBody('TIMEOUT', 'The request timed out, retry later'),
+      headers: {},
+    });
   });
 
   it('answers anything else with a bare 500', function () {
     const expected = { status: 500, body: errorBody('INTERNAL_ERROR', 'Internal server error'), headers: {} };
     expect(toHttpError(new Error('connection string mongodb://user:pw@host'))).to.deep.equal(expected);
-    expect(toHttpError(new Errors.MoleculerServerError('boom at /srv/app.ts:12', 500, 'DB_CRASH', { stack: 'x' }))).to.deep.equal(expected);
+    expect(
+      toHttpError(new Errors.MoleculerServerError('boom at /srv/app.ts:12', 500, 'DB_CRASH', { stack: 'x' })),
+    ).to.deep.equal(expected);
     expect(toHttpError(new TypeError('undefined is not a function'))).to.deep.equal(expected);
     expect(toHttpError('a thrown string')).to.deep.equal(expected);
     expect(toHttpError(null)).to.deep.equal(expected);

@@ -27,7 +27,10 @@ describe('lib/json-body', function () {
   });
 
   it('accepts a charset=utf-8 parameter and +json types', async function () {
-    const out = await read({ 'content-type': 'application/vnd.api+json; charset=UTF-8', 'transfer-encoding': 'chunked' }, ['{}']);
+    const out = await read(
+      { 'content-type': 'application/vnd.api+json; charset=UTF-8', 'transfer-encoding': 'chunked' },
+      ['{}'],
+    );
     expect(out.err).to.equal(undefined);
     expect(out.body).to.deep.equal({});
   });

@@ -49,7 +49,13 @@ describe('lib/passwords: scrypt hashes', function () {
   it('refuses unusable stored hashes (hostile cost parameters, other algorithms) without trying them', async function () {
     const stored = await hashPassword('pw-pw-pw-pw');
     const started = Date.now();
-    for (const bad of [{ ...stored, n: 2 ** 30 }, { ...stored, n: 1000 }, { ...stored, r: 0 }, { ...stored, alg: 'md5' as 'scrypt' }, null]) {
+    for (const bad of [
+      { ...stored, n: 2 ** 30 },
+      { ...stored, n: 1000 },
+      { ...stored, r: 0 },
+      { ...stored, alg: 'md5' as 'scrypt' },
+      null,
+    ]) {
       expect(await verifyPassword('pw-pw-pw-pw', bad)).to.equal(false);
     }
     expect(Date.now() - started).to.be.below(5000);

@@ -6,11 +6,14 @@ import type { Redis } from 'ioredis';
 import { SyncedWindowLimiter } from '../../lib/rate-limiter.ts';
 
 // hit() must not use the client; a client that throws on any use proves it.
-const UNUSED_REDIS = new Proxy({}, {
-  get() {
-    throw new Error('hit() must not talk to Redis');
+const UNUSED_REDIS = new Proxy(
+  {},
+  {
+    get() {
+      throw new Error('hit() must not talk to Redis');
+    },
   },
-}) as unknown as Redis;
+) as unknown as Redis;
 
 const MINUTE = 60_000;
 /** The start of some one-minute window. */

@@ -1,7 +1,14 @@
 import { expect } from 'chai';
 import { ServiceBroker, type Context } from 'moleculer';
 import { ValidationError } from '../../lib/errors.ts';
-import { AjvValidator, assertValid, compileSchema, isJsonSchema, objectSchema, type JsonSchema } from '../../lib/validation.ts';
+import {
+  AjvValidator,
+  assertValid,
+  compileSchema,
+  isJsonSchema,
+  objectSchema,
+  type JsonSchema,
+} from '../../lib/validation.ts';
 
 function validationError(schema: JsonSchema, value: unknown): ValidationError {
   let caught: unknown;
@@ -59,7 +66,7 @@ describe('validation', function () {
       expect(params).to.deep.equal({ license_key: 'ABCD', count: 3, flag: false });
     });
 
-    it('reports a missing field as required, with the field\'s own error code', function () {
+    it("reports a missing field as required, with the field's own error code", function () {
       const err = validationError(SCHEMA, {});
       expect(err.code).to.equal(400);
       expect(err.type).to.equal('INVALID_LICENSE');
@@ -88,11 +95,17 @@ describe('validation', function () {
     });
 
     it('does not coerce types', function () {
-      expect(validationError(SCHEMA, { license_key: 'ABCD', count: '3' }).data).to.deep.equal({ field: 'count', reason: 'type_invalid' });
-      expect(validationError(SCHEMA, { license_key: 'ABCD', flag: 'true' }).data).to.deep.equal({ field: 'flag', reason: 'type_invalid' });
+      expect(validationError(SCHEMA, { license_key: 'ABCD', count: '3' }).data).to.deep.equal({
+        field: 'count',
+        reason: 'type_invalid',
+      });
+      expect(validationError(SCHEMA, { license_key: 'ABCD', flag: 'true' }).data).to.deep.equal({
+        field: 'flag',
+        reason: 'type_invalid',
+      });
     });
 
-    it('reports a pattern mismatch as format_invalid with the field\'s code', function () {
+    it("reports a pattern mismatch as format_invalid with the field's code", function () {
       const err = validationError(SCHEMA, { license_key: 'abcd' });
       expect(err.type).to.equal('INVALID_LICENSE');
       expect(err.data).to.deep.equal({ field: 'license_key', reason: 'format_invalid' });
@@ -100,14 +113,29 @@ describe('validation', function () {
     });
 
     it('reports a bad format as format_invalid', function () {
-      expect(validationError(SCHEMA, { license_key: 'ABCD', email: 'nope' }).data).to.deep.equal({ field: 'email', reason: 'format_invalid' });
+      expect(validationError(SCHEMA, { license_key: 'ABCD', email: 'nope' }).data).to.deep.equal({
+        field: 'email',
+        reason: 'format_invalid',
+      });
     });
 
     it('reports range and length violations', function () {
-      expect(validationError(SCHEMA, { license_key: 'ABCD', count: 0 }).data).to.deep.equal({ field: 'count', reason: 'out_of_range' });
-      expect(validationError(SCHEMA, { license_key: 'ABCD', count: 11 }).data).to.deep.equal({ field: 'count', reason: 'out_of_range' });
-      expect(validationError(SCHEMA, { license_key: 'ABCD', name: 'a' }).data).to.deep.equal({ field: 'name', reason: 'too_short' });
-      expect(validationError(SCHEMA, { license_key: 'ABCD', name: 'abcdef' }).data).to.deep.equal({ field: 'name', reason: 'too_long' });
+      expect(validationError(SCHEMA, { license_key: 'ABCD', count: 0 }).data).to.deep.equal({
+        field: 'count',
+        reason: 'out_of_range',
+      });
+      expect(validationError(SCHEMA, { license_key: 'ABCD', count: 11 }).data).to.deep.equal({
+        field: 'count',
+        reason: 'out_of_range',
+      });
+      expect(validationError(SCHEMA, { license_key: 'ABCD', name: 'a' }).data).to.deep.equal({
+        field: 'name',
+        reason: 'too_short',
+      });
+      expect(validationError(SCHEMA, { license_key: 'ABCD', name: 'abcdef' }).data).to.deep.equal({
+        field: 'name',
+        reason: 'too_long',
+      });
     });
 
     it('lists the allowed values of an enum', function () {
@@ -116,7 +144,10 @@ describe('validation', function () {
     });
 
     it('names nested fields with dots', function () {
-      expect(validationError(SCHEMA, { license_key: 'ABCD', nested: {} }).data).to.deep.equal({ field: 'nested.inner', reason: 'required' });
+      expect(validationError(SCHEMA, { license_key: 'ABCD', nested: {} }).data).to.deep.equal({
+        field: 'nested.inner',
+        reason: 'required',
+      });
       expect(validationError(SCHEMA, { license_key: 'ABCD', nested: { inner: 'x' } }).data).to.deep.equal({
         field: 'nested.inner',
         reason: 'type_invalid',
@@ -170,7 +201,7 @@ describe('validation', function () {
       expect(await broker.call('probe.echo', { n: 2 })).to.deep.equal({ n: 2 });
     });
 
-    it('rejects invalid params before the handler, with the reference\'s details', async function () {
+    it("rejects invalid params before the handler, with the reference's details", async function () {
       let caught: unknown;
       try {
         await broker.call('probe.echo', { n: 2, extra: true });

@@ -3,9 +3,9 @@
  */
 import type { BrokerOptions } from 'moleculer';
 import { config } from './config/index.ts';
-import { AjvValidator } from './lib/validation.ts';
-import { ScrapeReporter } from './lib/metrics.ts';
-import { ActionMetricsMiddleware } from './lib/hot-metrics.ts';
+import { AjvValidator } from './lib/core/validation.ts';
+import { ScrapeReporter } from './lib/observability/metrics.ts';
+import { ActionMetricsMiddleware } from './lib/observability/hot-metrics.ts';
 
 export function brokerOptions(): BrokerOptions {
   const cfg = config();

@@ -5,7 +5,7 @@
  */
 import type { Model } from 'mongoose';
 import type { ServiceSchema } from 'moleculer';
-import { acquireDatabase, pingDatabase, releaseDatabase } from '../lib/database.ts';
+import { acquireDatabase, pingDatabase, releaseDatabase } from '../lib/infra/database.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model, whatever its document type
 type AnyModel = Model<any>;

@@ -1,11 +1,25 @@
 /**
  * Admin users (the vendor's staff). Usernames are unique regardless of case: the embedded server has no
  * collation, so a lower-case copy carries the unique index and every lookup goes through it. The
- * password is stored only as an scrypt hash with its own salt and parameters (lib/passwords.ts).
+ * password is stored only as an scrypt hash with its own salt and parameters (services/auth/passwords.ts).
  */
 import mongoose, { Schema } from 'mongoose';
-import { ADMIN_ROLES, type AdminRole } from '../lib/admin-auth.ts';
-import type { PasswordHash } from '../lib/passwords.ts';
+
+export const ADMIN_ROLES = ['admin', 'viewer'] as const;
+export type AdminRole = (typeof ADMIN_ROLES)[number];
+
+/** An scrypt hash with its own salt and cost parameters (services/auth/passwords.ts). */
+export interface PasswordHash {
+  alg: 'scrypt';
+  /** scrypt cost (N), block size (r), parallelism (p). */
+  n: number;
+  r: number;
+  p: number;
+  /** base64 */
+  salt: string;
+  /** base64 */
+  hash: string;
+}
 
 export interface AdminUserDoc {
   _id: number;

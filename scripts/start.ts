@@ -6,7 +6,7 @@
  *   npm start                      every service in one process, in-process transporter
  *   SERVICES=api TRANSPORTER=nats://127.0.0.1:4222 npm start     one gateway node
  */
-import { createBroker, loadServices } from '../lib/broker.ts';
+import { createBroker, loadServices } from '../lib/infra/broker.ts';
 import { embeddedMongoIfNeeded, loadConfigOrExit } from './lib/boot.ts';
 
 async function main(): Promise<void> {

@@ -9,26 +9,26 @@ import ApiGateway from 'moleculer-web';
 import type { Context, Service, ServiceSchema } from 'moleculer';
 import type { Redis } from 'ioredis';
 import { config, TEST_CREDENTIALS } from '../config/index.ts';
-import { ROUTES, routeKey, type RouteSpec } from '../lib/routes.ts';
-import { CLIENT_ROUTES } from '../lib/routes/client.routes.ts';
-import { toHttpError } from '../lib/http-errors.ts';
-import { InvalidApiKeyError, RateLimitError, ValidationError, AppError } from '../lib/errors.ts';
-import { authenticateAdmin } from '../lib/admin-auth.ts';
-import { acquireRedis, pingRedis, releaseRedis } from '../lib/redis.ts';
-import { SyncedWindowLimiter, type LimitDecision } from '../lib/rate-limiter.ts';
-import { digestsEqual, hashApiKey } from '../lib/api-keys.ts';
-import { renderMetrics } from '../lib/metrics.ts';
+import { ROUTES, routeKey, type RouteSpec } from './api/routes/index.ts';
+import { CLIENT_ROUTES } from './api/routes/client.routes.ts';
+import { toHttpError } from './api/http-errors.ts';
+import { InvalidApiKeyError, RateLimitError, ValidationError, AppError } from '../lib/core/errors.ts';
+import { authenticateAdmin } from './api/admin-auth.ts';
+import { acquireRedis, pingRedis, releaseRedis } from '../lib/infra/redis.ts';
+import { SyncedWindowLimiter, type LimitDecision } from '../lib/infra/rate-limiter.ts';
+import { digestsEqual, hashApiKey } from '../lib/security/api-keys.ts';
+import { renderMetrics } from '../lib/observability/metrics.ts';
 import {
   hotMetrics,
   type CounterChild,
   type CounterFamily,
   type HistogramChild,
   type HistogramFamily,
-} from '../lib/hot-metrics.ts';
-import { buildOpenApi } from '../lib/openapi.ts';
-import { isJsonSchema, type JsonSchema } from '../lib/validation.ts';
-import { coerceFromStrings } from '../lib/coerce.ts';
-import { jsonBody } from '../lib/json-body.ts';
+} from '../lib/observability/hot-metrics.ts';
+import { buildOpenApi } from './api/openapi.ts';
+import { isJsonSchema, type JsonSchema } from '../lib/core/validation.ts';
+import { coerceFromStrings } from './api/coerce.ts';
+import { jsonBody } from './api/json-body.ts';
 
 interface GatewayRequest extends IncomingMessage {
   $params: { body?: unknown; query?: Record<string, unknown>; params?: Record<string, string> } & Record<
@@ -127,7 +127,7 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
           alias: Alias,
         ) {
           const spec = (alias.$spec ??= this.specs.get(routeKey(alias.method, alias.fullPath)));
-          if (!spec) throw new AppError(404, 'ROUTE_NOT_FOUND', 'No such route');
+          if (!spec) throw new AppError('ROUTE_NOT_FOUND', 'No such route');
           req.$spec = spec;
           const ip = this.clientIp(req);
           // Admin and login calls record the caller's IP (throttling, audit); client calls carry
@@ -315,7 +315,7 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
         // lib/json-body.ts reads only JSON: a body that was sent but not read had another type.
         const sent = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
         if (raw.body === undefined && sent) {
-          throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json');
+          throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'The request body must be application/json');
         }
         source = raw.body ?? {};
       }
@@ -393,7 +393,7 @@ const ApiService: ServiceSchema<any, Record<string, any>, Record<string, any>, G
       (this as unknown as { sendError(req: unknown, res: unknown, err: unknown): void }).sendError(
         req,
         res,
-        new AppError(404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${(req.url ?? '').split('?')[0]}`),
+        new AppError('ROUTE_NOT_FOUND', `No route for ${req.method} ${(req.url ?? '').split('?')[0]}`),
       );
     },
   },

@@ -15,21 +15,25 @@ import type { Redis } from 'ioredis';
 import { config, TEST_CREDENTIALS } from '../config/index.ts';
 import { dbMixin } from '../mixins/db.mixin.ts';
 import { ApiKeyModel, SYSTEM_KEY_ID } from '../models/api-key.model.ts';
-import { AdminUserModel, normalizeUsername, type AdminUserDoc } from '../models/admin-user.model.ts';
-import { nextId } from '../models/counter.model.ts';
-import { API_KEY_PATTERN, apiKeyPrefix, generateApiKey, hashApiKey } from '../lib/api-keys.ts';
 import {
   ADMIN_ROLES,
+  AdminUserModel,
+  normalizeUsername,
+  type AdminRole,
+  type AdminUserDoc,
+} from '../models/admin-user.model.ts';
+import { nextId } from '../models/counter.model.ts';
+import { API_KEY_PATTERN, apiKeyPrefix, generateApiKey, hashApiKey } from '../lib/security/api-keys.ts';
+import {
   TOKEN_TYPES,
   revokedTokenKey,
   revokedUserKey,
   type AdminPrincipal,
-  type AdminRole,
   type AdminTokenClaims,
-} from '../lib/admin-auth.ts';
-import { nowSeconds, signJwt } from '../lib/jwt.ts';
-import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from '../lib/passwords.ts';
-import { acquireRedis, releaseRedis } from '../lib/redis.ts';
+} from '../lib/security/admin-tokens.ts';
+import { nowSeconds, signJwt } from '../lib/security/jwt.ts';
+import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from './auth/passwords.ts';
+import { acquireRedis, releaseRedis } from '../lib/infra/redis.ts';
 import {
   ConflictError,
   NotFoundError,
@@ -38,9 +42,9 @@ import {
   UnauthorizedError,
   ValidationError,
   isDuplicateKeyError,
-} from '../lib/errors.ts';
-import { objectSchema } from '../lib/validation.ts';
-import { ID_SCHEMA } from '../lib/schemas.ts';
+} from '../lib/core/errors.ts';
+import { objectSchema } from '../lib/core/validation.ts';
+import { ID_SCHEMA } from '../lib/core/schemas.ts';
 
 export const LOGIN_THROTTLE = {
   windowSeconds: 15 * 60,

@@ -17,12 +17,12 @@ import { config } from '../config/index.ts';
 import { dbMixin } from '../mixins/db.mixin.ts';
 import { CUSTOMER_LIMITS, CustomerModel, type CustomerDoc } from '../models/customer.model.ts';
 import { nextId } from '../models/counter.model.ts';
-import { ConflictError, NotFoundError, isDuplicateKeyError } from '../lib/errors.ts';
-import { objectSchema, type JsonSchema } from '../lib/validation.ts';
-import { ID_SCHEMA } from '../lib/schemas.ts';
-import type { LicenseOut } from '../lib/licenses.ts';
-import { escapeRegex } from '../lib/values.ts';
-import { dropLicenseViews } from '../lib/invalidation.ts';
+import { ConflictError, NotFoundError, isDuplicateKeyError } from '../lib/core/errors.ts';
+import { objectSchema, type JsonSchema } from '../lib/core/validation.ts';
+import { ID_SCHEMA } from '../lib/core/schemas.ts';
+import type { LicenseOut } from './license/licenses.ts';
+import { escapeRegex } from '../lib/core/values.ts';
+import { dropLicenseViews } from '../lib/infra/invalidation.ts';
 
 type CustomerLicense = LicenseOut & { current_activations: number };
 

@@ -15,19 +15,19 @@ import type { Redis } from 'ioredis';
 import { dbMixin } from '../mixins/db.mixin.ts';
 import { ActivationModel, type ActivationDoc } from '../models/activation.model.ts';
 import { nextId } from '../models/counter.model.ts';
-import { ConflictError, NotFoundError, ServiceUnavailableError, isDuplicateKeyError } from '../lib/errors.ts';
-import { objectSchema } from '../lib/validation.ts';
+import { ConflictError, NotFoundError, ServiceUnavailableError, isDuplicateKeyError } from '../lib/core/errors.ts';
+import { objectSchema } from '../lib/core/validation.ts';
 import {
   APP_VERSION_SCHEMA,
   HARDWARE_HASH_SCHEMA,
   ID_SCHEMA,
   LICENSE_KEY_SCHEMA,
   MACHINE_NAME_SCHEMA,
-} from '../lib/schemas.ts';
-import { acquireRedis, releaseRedis } from '../lib/redis.ts';
-import { startRepeatingJob, type RepeatingJob } from '../lib/jobs.ts';
-import { escapeRegex } from '../lib/values.ts';
-import { dropLicenseViews } from '../lib/invalidation.ts';
+} from '../lib/core/schemas.ts';
+import { acquireRedis, releaseRedis } from '../lib/infra/redis.ts';
+import { startRepeatingJob, type RepeatingJob } from '../lib/infra/jobs.ts';
+import { escapeRegex } from '../lib/core/values.ts';
+import { dropLicenseViews } from '../lib/infra/invalidation.ts';
 
 export interface ActivationOut {
   id: number;

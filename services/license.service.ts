@@ -22,24 +22,25 @@ import {
   ServiceUnavailableError,
   ValidationError,
   isDuplicateKeyError,
-} from '../lib/errors.ts';
-import { ExactLimiter } from '../lib/rate-limiter.ts';
-import { objectSchema, type JsonSchema } from '../lib/validation.ts';
+  type ErrorCode,
+} from '../lib/core/errors.ts';
+import { ExactLimiter } from '../lib/infra/rate-limiter.ts';
+import { objectSchema, type JsonSchema } from '../lib/core/validation.ts';
 import {
   APP_VERSION_SCHEMA,
   HARDWARE_HASH_SCHEMA,
   ID_SCHEMA,
   LICENSE_KEY_SCHEMA,
   MACHINE_NAME_SCHEMA,
-} from '../lib/schemas.ts';
-import { ViewCache } from '../lib/view-cache.ts';
-import { SessionStore } from '../lib/sessions.ts';
-import { acquireRedis, releaseRedis } from '../lib/redis.ts';
-import { updateFor, type ReleaseInfo, type UpdateAnswer } from '../lib/releases.ts';
-import { hardwareHashOf } from '../lib/hardware.ts';
-import { generateLicenseKey } from '../lib/license-keys.ts';
-import { startRepeatingJob, type RepeatingJob } from '../lib/jobs.ts';
-import { dropLicenseViews, type ViewChange } from '../lib/invalidation.ts';
+} from '../lib/core/schemas.ts';
+import { ViewCache } from './license/view-cache.ts';
+import { SessionStore } from './license/sessions.ts';
+import { acquireRedis, releaseRedis } from '../lib/infra/redis.ts';
+import { updateFor, type ReleaseInfo, type UpdateAnswer } from '../lib/domain/releases.ts';
+import { hardwareHashOf } from './license/hardware.ts';
+import { generateLicenseKey } from './license/license-keys.ts';
+import { startRepeatingJob, type RepeatingJob } from '../lib/infra/jobs.ts';
+import { dropLicenseViews, type ViewChange } from '../lib/infra/invalidation.ts';
 import {
   VERIFY_MESSAGES,
   evaluate,
@@ -48,10 +49,16 @@ import {
   type LicenseSnapshot,
   type LicenseView,
   type VerifyCode,
-} from '../lib/verify.ts';
+} from './license/verdict.ts';
 import type { ActivationOut } from './device.service.ts';
-import { LICENSE_STATUSES, statusFilter, toLicenseOut, type LicenseOut, type LicenseStatus } from '../lib/licenses.ts';
-import { dateOnly, escapeRegex, fromDay, startOfDay } from '../lib/values.ts';
+import {
+  LICENSE_STATUSES,
+  statusFilter,
+  toLicenseOut,
+  type LicenseOut,
+  type LicenseStatus,
+} from './license/licenses.ts';
+import { dateOnly, escapeRegex, fromDay, startOfDay } from '../lib/core/values.ts';
 
 interface CustomerStatus {
   id: number;
@@ -192,12 +199,12 @@ async function findLicense(id: number): Promise<LicenseDoc> {
 }
 
 /** Activation problems are answered with an error (the client cannot go on); these map the reasons. */
-const ACTIVATION_ERRORS: Partial<Record<VerifyCode, [number, string]>> = {
-  NOT_FOUND: [404, 'LICENSE_NOT_FOUND'],
-  INACTIVE: [403, 'LICENSE_INACTIVE'],
-  CUSTOMER_DISABLED: [403, 'CUSTOMER_DISABLED'],
-  NOT_YET_VALID: [403, 'LICENSE_NOT_YET_VALID'],
-  EXPIRED: [403, 'LICENSE_EXPIRED'],
+const ACTIVATION_ERRORS: Partial<Record<VerifyCode, ErrorCode>> = {
+  NOT_FOUND: 'LICENSE_NOT_FOUND',
+  INACTIVE: 'LICENSE_INACTIVE',
+  CUSTOMER_DISABLED: 'CUSTOMER_DISABLED',
+  NOT_YET_VALID: 'LICENSE_NOT_YET_VALID',
+  EXPIRED: 'LICENSE_EXPIRED',
 };
 
 const LicenseService: ServiceSchema<
@@ -478,7 +485,7 @@ const LicenseService: ServiceSchema<
             }
           }
         }
-        throw new AppError(500, 'KEY_GENERATION_FAILED', 'Could not generate a unique license key');
+        throw new AppError('KEY_GENERATION_FAILED', 'Could not generate a unique license key');
       },
     },
 
@@ -726,7 +733,7 @@ const LicenseService: ServiceSchema<
           const key = generateLicenseKey();
           if (!(await LicenseModel.exists({ key }))) return { license_key: key };
         }
-        throw new AppError(500, 'KEY_GENERATION_FAILED', 'Could not generate a unique license key');
+        throw new AppError('KEY_GENERATION_FAILED', 'Could not generate a unique license key');
       },
     },
 
@@ -996,8 +1003,8 @@ const LicenseService: ServiceSchema<
       const view = doc ? viewOf(doc, await this.customerStatus(doc.customer_id), []) : NO_LICENSE_VIEW;
       const problem = licenseProblem(view, Date.now());
       if (problem || !doc) {
-        const [status, code] = ACTIVATION_ERRORS[problem ?? 'NOT_FOUND']!;
-        throw new AppError(status, code, VERIFY_MESSAGES[problem ?? 'NOT_FOUND'], {
+        const code = ACTIVATION_ERRORS[problem ?? 'NOT_FOUND']!;
+        throw new AppError(code, VERIFY_MESSAGES[problem ?? 'NOT_FOUND'], {
           field: 'license_key',
           reason: (problem ?? 'NOT_FOUND').toLowerCase(),
         });

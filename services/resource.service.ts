@@ -36,9 +36,9 @@ import {
   type ResourceStatus,
 } from '../models/resource.model.ts';
 import { nextId } from '../models/counter.model.ts';
-import { AppError, ConflictError, NotFoundError, isDuplicateKeyError } from '../lib/errors.ts';
-import { objectSchema, type JsonSchema } from '../lib/validation.ts';
-import { ID_SCHEMA } from '../lib/schemas.ts';
+import { AppError, ConflictError, NotFoundError, isDuplicateKeyError } from '../lib/core/errors.ts';
+import { objectSchema, type JsonSchema } from '../lib/core/validation.ts';
+import { ID_SCHEMA } from '../lib/core/schemas.ts';
 
 interface ResourceThis extends Service {
   sweepAbandoned(): Promise<number>;
@@ -443,7 +443,6 @@ const ResourceService: ServiceSchema<
       );
       if (modifiedCount !== ids.length) {
         throw new AppError(
-          409,
           'ALLOCATION_ABORTED',
           'The allocation was interrupted by a concurrent release; nothing was allocated, retry',
         );

@@ -18,8 +18,8 @@
  * license's page, anchored at the device}.
  */
 import type { Context, Service, ServiceSchema } from 'moleculer';
-import { objectSchema } from '../lib/validation.ts';
-import type { LicenseOut } from '../lib/licenses.ts';
+import { objectSchema } from '../lib/core/validation.ts';
+import type { LicenseOut } from './license/licenses.ts';
 import type { ActivationOut } from './device.service.ts';
 import type { CustomerMatch } from './customer.service.ts';
 

@@ -7,12 +7,12 @@ import { config } from '../config/index.ts';
 import { dbMixin } from '../mixins/db.mixin.ts';
 import { ReleaseModel, type ReleaseDoc } from '../models/release.model.ts';
 import { nextId } from '../models/counter.model.ts';
-import { SEMVER_PATTERN, sortReleases, updateFor, type ReleaseInfo } from '../lib/releases.ts';
-import { ConflictError, NotFoundError, isDuplicateKeyError } from '../lib/errors.ts';
-import { objectSchema } from '../lib/validation.ts';
-import { LICENSE_KEY_SCHEMA } from '../lib/schemas.ts';
-import { dropReleaseLists } from '../lib/invalidation.ts';
-import { dateOnly, fromDay } from '../lib/values.ts';
+import { SEMVER_PATTERN, sortReleases, updateFor, type ReleaseInfo } from '../lib/domain/releases.ts';
+import { ConflictError, NotFoundError, isDuplicateKeyError } from '../lib/core/errors.ts';
+import { objectSchema } from '../lib/core/validation.ts';
+import { LICENSE_KEY_SCHEMA } from '../lib/core/schemas.ts';
+import { dropReleaseLists } from '../lib/infra/invalidation.ts';
+import { dateOnly, fromDay } from '../lib/core/values.ts';
 
 interface VersionThis extends Service {
   releases: Promise<ReleaseInfo[]> | null;

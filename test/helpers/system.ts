@@ -9,7 +9,7 @@ import type { ServiceBroker } from 'moleculer';
 import mongoose from 'mongoose';
 import { Redis } from 'ioredis';
 import { reloadConfig, type ServiceName } from '../../config/index.ts';
-import { createBroker, loadServices } from '../../lib/broker.ts';
+import { createBroker, loadServices } from '../../lib/infra/broker.ts';
 
 export const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 export const ALL_SERVICES: ServiceName[] = [

@@ -2,7 +2,7 @@
 // the requests spread over two license-service nodes connected by NATS. The same assertions run against
 // both deployments; the stored records are the judge, not only the HTTP answers.
 import { randomBytes } from 'node:crypto';
-import { hotMetrics } from '../../lib/hot-metrics.ts';
+import { hotMetrics } from '../../lib/observability/hot-metrics.ts';
 import { expect } from 'chai';
 import type { ServiceBroker } from 'moleculer';
 import type { ServiceName } from '../../config/index.ts';

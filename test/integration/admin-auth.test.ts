@@ -6,8 +6,8 @@ import mongoose, { type Connection } from 'mongoose';
 import { Redis } from 'ioredis';
 import type { Context } from 'moleculer';
 import { config, TEST_CREDENTIALS } from '../../config/index.ts';
-import { API_KEY_PATTERN } from '../../lib/api-keys.ts';
-import { decodeJwtUnverified, nowSeconds, signJwt, verifyJwt } from '../../lib/jwt.ts';
+import { API_KEY_PATTERN } from '../../lib/security/api-keys.ts';
+import { decodeJwtUnverified, nowSeconds, signJwt, verifyJwt } from '../../lib/security/jwt.ts';
 import { http, resetStores, startSystem, type TestSystem } from '../helpers/system.ts';
 import { expectError } from '../helpers/expect-error.ts';
 

@@ -3,7 +3,7 @@
 // them must make BOTH refuse the old key on the very next request.
 import { expect } from 'chai';
 import { TEST_CREDENTIALS } from '../../config/index.ts';
-import { API_KEY_PATTERN } from '../../lib/api-keys.ts';
+import { API_KEY_PATTERN } from '../../lib/security/api-keys.ts';
 import { http, resetStores, startSystem, type TestSystem } from '../helpers/system.ts';
 
 describe('API key rotation across two gateways over NATS', function () {

@@ -3,7 +3,7 @@
 // session count. Each test checks the status, the exact body shape and what the stores hold, and the
 // ones that change a license prove that the very next client verify sees the change.
 import { randomBytes } from 'node:crypto';
-import { hotMetrics } from '../../lib/hot-metrics.ts';
+import { hotMetrics } from '../../lib/observability/hot-metrics.ts';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import type { ServiceBroker } from 'moleculer';

@@ -1,7 +1,7 @@
 // The OpenAPI document is generated from the route table and the running actions' schemas, so it must
 // list every route with the parameters its action validates.
 import { expect } from 'chai';
-import { ROUTES } from '../../lib/routes.ts';
+import { ROUTES } from '../../services/api/routes/index.ts';
 import { TEST_CREDENTIALS } from '../../config/index.ts';
 import { http, resetStores, startSystem, type TestSystem } from '../helpers/system.ts';
 import { expectError } from '../helpers/expect-error.ts';

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { ExactLimiter, SyncedWindowLimiter } from '../../lib/rate-limiter.ts';
+import { ExactLimiter, SyncedWindowLimiter } from '../../lib/infra/rate-limiter.ts';
 
 const MINUTE = 60_000;
 

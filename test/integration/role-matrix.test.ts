@@ -10,8 +10,8 @@
 // named instead; the action does not run either way).
 import { expect } from 'chai';
 import { TEST_CREDENTIALS } from '../../config/index.ts';
-import { nowSeconds, signJwt } from '../../lib/jwt.ts';
-import { ROUTES, type RouteSpec } from '../../lib/routes.ts';
+import { nowSeconds, signJwt } from '../../lib/security/jwt.ts';
+import { ROUTES, type RouteSpec } from '../../services/api/routes/index.ts';
 import { TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
 import { expectError } from '../helpers/expect-error.ts';
 

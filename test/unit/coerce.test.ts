@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { coerceFromStrings } from '../../lib/coerce.ts';
-import { objectSchema } from '../../lib/validation.ts';
+import { coerceFromStrings } from '../../services/api/coerce.ts';
+import { objectSchema } from '../../lib/core/validation.ts';
 
 const SCHEMA = objectSchema({
   id: { type: 'integer' },

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Errors } from 'moleculer';
-import { toHttpError } from '../../lib/http-errors.ts';
+import { toHttpError } from '../../services/api/http-errors.ts';
 import {
   ConflictError,
   InvalidApiKeyError,
@@ -8,7 +8,7 @@ import {
   RateLimitError,
   ServiceUnavailableError,
   ValidationError,
-} from '../../lib/errors.ts';
+} from '../../lib/core/errors.ts';
 
 function errorBody(code: string, message: string, details: unknown = {}) {
   return { error: { code, message, details } };

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { expect } from 'chai';
-import { jsonBody } from '../../lib/json-body.ts';
+import { jsonBody } from '../../services/api/json-body.ts';
 
 interface Outcome {
   err?: { status?: number; type?: string };

@@ -3,7 +3,7 @@
 // in test/integration/rate-limit.redis.test.ts.
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
-import { SyncedWindowLimiter } from '../../lib/rate-limiter.ts';
+import { SyncedWindowLimiter } from '../../lib/infra/rate-limiter.ts';
 
 // hit() must not use the client; a client that throws on any use proves it.
 const UNUSED_REDIS = new Proxy(

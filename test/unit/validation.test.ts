@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ServiceBroker, type Context } from 'moleculer';
-import { ValidationError } from '../../lib/errors.ts';
+import { ValidationError } from '../../lib/core/errors.ts';
 import {
   AjvValidator,
   assertValid,
@@ -8,7 +8,7 @@ import {
   isJsonSchema,
   objectSchema,
   type JsonSchema,
-} from '../../lib/validation.ts';
+} from '../../lib/core/validation.ts';
 
 function validationError(schema: JsonSchema, value: unknown): ValidationError {
   let caught: unknown;

@@ -1,6 +1,5 @@
 /** Admin API: customers (create, read, update, delete, Select2 search, their licenses and figures). */
-import type { RouteSpec } from '../routes.ts';
-import { read, write } from './admin.routes.ts';
+import { read, write, type RouteSpec } from './spec.ts';
 
 const CUSTOMERS = 'Customers';
 

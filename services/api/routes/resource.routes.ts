@@ -1,6 +1,5 @@
 /** Admin API: the resource pool and its allocation to licenses. */
-import type { RouteSpec } from '../routes.ts';
-import { read, write } from './admin.routes.ts';
+import { read, write, type RouteSpec } from './spec.ts';
 
 const RESOURCES = 'Resource Management';
 

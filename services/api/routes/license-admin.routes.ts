@@ -1,6 +1,5 @@
 /** Admin API: license management, devices, live sessions. */
-import type { RouteSpec } from '../routes.ts';
-import { read, write } from './admin.routes.ts';
+import { read, write, type RouteSpec } from './spec.ts';
 
 const LICENSES = 'License Management';
 const DEVICES = 'Device Management';

@@ -3,7 +3,7 @@
  * unambiguous conversions are made (digits to integers, true/false to booleans); anything else is left
  * as it is for the schema to reject with a clear error.
  */
-import type { JsonSchema } from './validation.ts';
+import type { JsonSchema } from '../../lib/core/validation.ts';
 
 function typesOf(schema: JsonSchema | undefined): string[] {
   if (!schema?.type) return [];

@@ -1,13 +1,5 @@
 /** Operations endpoints (public) and the client licensing API (X-API-Key, public rate limit). */
-import type { HttpMethod, RouteSpec } from '../routes.ts';
-
-function operations(path: string, action: string, summary: string): RouteSpec {
-  return { method: 'GET', path, action, auth: 'none', limit: 'none', tag: 'Operations', summary };
-}
-
-function client(method: HttpMethod, path: string, action: string, summary: string, tag = 'License API'): RouteSpec {
-  return { method, path, action, auth: 'apiKey', limit: 'public', tag, summary };
-}
+import { client, operations, type RouteSpec } from './spec.ts';
 
 export const OPERATION_ROUTES: RouteSpec[] = [
   operations('/', 'api.root', 'Service status'),

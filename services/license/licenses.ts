@@ -2,9 +2,9 @@
  * Shapes and queries of the license admin API, kept apart from the service so the service file reads
  * as a list of actions.
  */
-import type { LicenseDoc } from '../models/license.model.ts';
-import { isExpired } from './verify.ts';
-import { dateOnly, startOfDay } from './values.ts';
+import type { LicenseDoc } from '../../models/license.model.ts';
+import { isExpired } from './verdict.ts';
+import { dateOnly, startOfDay } from '../../lib/core/values.ts';
 
 export const LICENSE_STATUSES = ['active', 'inactive', 'expired'] as const;
 export type LicenseStatus = (typeof LICENSE_STATUSES)[number];

@@ -4,7 +4,7 @@
  * (docs/storage.md): no transactions, no $lookup, no TTL or partial indexes.
  */
 import mongoose from 'mongoose';
-import { config } from '../config/index.ts';
+import { config } from '../../config/index.ts';
 import { succeedsWithin } from './deadline.ts';
 
 // Filters keep only fields the model declares, so a stray key from a caller cannot widen a query.

@@ -2,8 +2,8 @@
  * OpenAPI 3.1 document generated from the route table and the params schemas of the running actions,
  * so the document cannot drift from what the gateway validates.
  */
-import type { RouteSpec } from './routes.ts';
-import type { JsonSchema } from './validation.ts';
+import type { RouteSpec } from './routes/index.ts';
+import type { JsonSchema } from '../../lib/core/validation.ts';
 
 const ERROR_SCHEMA: JsonSchema = {
   type: 'object',

@@ -4,7 +4,7 @@
  */
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { config } from '../config/index.ts';
+import { config } from '../../config/index.ts';
 
 export interface RepeatingJob {
   /** Runs the task once now, in this process (tests, shutdown flushes). */

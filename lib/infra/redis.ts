@@ -4,7 +4,7 @@
  * gets a clear 503 instead of hanging, and /health reports the outage.
  */
 import { Redis } from 'ioredis';
-import { config } from '../config/index.ts';
+import { config } from '../../config/index.ts';
 import { succeedsWithin } from './deadline.ts';
 
 let client: Redis | undefined;

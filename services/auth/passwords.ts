@@ -8,18 +8,7 @@
  * make offline guessing expensive, cheap enough for four concurrent logins per thread pool.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-
-export interface PasswordHash {
-  alg: 'scrypt';
-  /** scrypt cost (N), block size (r), parallelism (p). */
-  n: number;
-  r: number;
-  p: number;
-  /** base64 */
-  salt: string;
-  /** base64 */
-  hash: string;
-}
+import type { PasswordHash } from '../../models/admin-user.model.ts';
 
 export const SCRYPT_PARAMS = { n: 2 ** 15, r: 8, p: 1 } as const;
 const KEY_BYTES = 32;

@@ -19,47 +19,21 @@
  */
 import type { ServiceBroker } from 'moleculer';
 import type { Redis } from 'ioredis';
-import { config } from '../config/index.ts';
-import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from './errors.ts';
-import { JwtError, MAX_TOKEN_LENGTH, verifyJwt, type JwtClaims } from './jwt.ts';
-
-export const ADMIN_ROLES = ['admin', 'viewer'] as const;
-export type AdminRole = (typeof ADMIN_ROLES)[number];
-
-/** The `typ` claim of the two kinds of token signed with JWT_SECRET. */
-export const TOKEN_TYPES = { admin: 'admin', analytics: 'analytics' } as const;
-
-export interface AdminPrincipal {
-  kind: 'admin';
-  userId: number;
-  username: string;
-  role: AdminRole;
-  /** Token id (jti), for logout. */
-  tokenId: string;
-  /** The token's exp, in Unix seconds. */
-  expiresAt: number;
-}
+import { config } from '../../config/index.ts';
+import { ADMIN_ROLES, type AdminRole } from '../../models/admin-user.model.ts';
+import {
+  TOKEN_TYPES,
+  revokedTokenKey,
+  revokedUserKey,
+  type AdminPrincipal,
+  type AdminTokenClaims,
+} from '../../lib/security/admin-tokens.ts';
+import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '../../lib/core/errors.ts';
+import { JwtError, MAX_TOKEN_LENGTH, verifyJwt, type JwtClaims } from '../../lib/security/jwt.ts';
 
 export interface AdminAuthDeps {
   broker: ServiceBroker;
   redis: Redis;
-}
-
-/** Claims of an admin token, as issued by auth.login. */
-export interface AdminTokenClaims extends JwtClaims {
-  typ: typeof TOKEN_TYPES.admin;
-  sub: string;
-  name: string;
-  role: AdminRole;
-  jti: string;
-}
-
-export function revokedTokenKey(tokenId: string): string {
-  return `revoked:${tokenId}`;
-}
-
-export function revokedUserKey(userId: number): string {
-  return `revoked-user:${userId}`;
 }
 
 const BEARER = /^Bearer +(\S+)$/i;

@@ -22,7 +22,7 @@ import { objectSchema, type JsonSchema } from '../lib/core/validation.ts';
 import { ID_SCHEMA } from '../lib/core/schemas.ts';
 import type { LicenseOut } from './license/licenses.ts';
 import { escapeRegex } from '../lib/core/values.ts';
-import { dropLicenseViews } from '../lib/infra/invalidation.ts';
+import { dropLicenseViews } from '../mixins/view-invalidation.mixin.ts';
 
 type CustomerLicense = LicenseOut & { current_activations: number };
 

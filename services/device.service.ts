@@ -27,7 +27,7 @@ import {
 import { acquireRedis, releaseRedis } from '../lib/infra/redis.ts';
 import { startRepeatingJob, type RepeatingJob } from '../lib/infra/jobs.ts';
 import { escapeRegex } from '../lib/core/values.ts';
-import { dropLicenseViews } from '../lib/infra/invalidation.ts';
+import { dropLicenseViews } from '../mixins/view-invalidation.mixin.ts';
 
 export interface ActivationOut {
   id: number;

@@ -40,7 +40,7 @@ import { updateFor, type ReleaseInfo, type UpdateAnswer } from '../lib/domain/re
 import { hardwareHashOf } from './license/hardware.ts';
 import { generateLicenseKey } from './license/license-keys.ts';
 import { startRepeatingJob, type RepeatingJob } from '../lib/infra/jobs.ts';
-import { dropLicenseViews, type ViewChange } from '../lib/infra/invalidation.ts';
+import { dropLicenseViews, type ViewChange } from '../mixins/view-invalidation.mixin.ts';
 import {
   VERIFY_MESSAGES,
   evaluate,

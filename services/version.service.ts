@@ -11,7 +11,7 @@ import { SEMVER_PATTERN, sortReleases, updateFor, type ReleaseInfo } from '../li
 import { ConflictError, NotFoundError, isDuplicateKeyError } from '../lib/core/errors.ts';
 import { objectSchema } from '../lib/core/validation.ts';
 import { LICENSE_KEY_SCHEMA } from '../lib/core/schemas.ts';
-import { dropReleaseLists } from '../lib/infra/invalidation.ts';
+import { dropReleaseLists } from '../mixins/view-invalidation.mixin.ts';
 import { dateOnly, fromDay } from '../lib/core/values.ts';
 
 interface VersionThis extends Service {

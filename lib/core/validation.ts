@@ -14,7 +14,7 @@ import { ValidationError } from './errors.ts';
 export interface JsonSchema {
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
-  required?: string[];
+  required?: readonly string[];
   additionalProperties?: boolean | JsonSchema;
   items?: JsonSchema;
   description?: string;
@@ -147,16 +147,28 @@ export class AjvValidator extends Validators.Base {
   }
 }
 
-/** Shorthand for the object schemas that every action declares. */
-export function objectSchema(
-  properties: Record<string, JsonSchema>,
-  required: string[] = [],
+/** An action's params schema: a closed object whose property schemas and required names are known to TS. */
+export interface ObjectSchema<P extends Record<string, JsonSchema>, R extends string> extends JsonSchema {
+  type: 'object';
+  properties: P;
+  required: R[];
+  additionalProperties: false;
+}
+
+/**
+ * Shorthand for the object schemas that every action declares. Declare shared field schemas
+ * `as const satisfies JsonSchema`, so that `ParamsOf<typeof schema>` (lib/core/schema-types.ts) can
+ * derive the params type from the schema itself.
+ */
+export function objectSchema<const P extends Record<string, JsonSchema>, const R extends keyof P & string = never>(
+  properties: P,
+  required: readonly R[] = [],
   extra: Partial<JsonSchema> = {},
-): JsonSchema {
+): ObjectSchema<P, R> {
   // A deep copy: Moleculer drops an object that appears twice in one action's params when it sends the
   // action list to other nodes (shared field schemas such as ID_SCHEMA would vanish on the gateway).
   // (structuredClone would keep the shared references; a JSON round trip does not.)
   return JSON.parse(
     JSON.stringify({ type: 'object', properties, required, additionalProperties: false, ...extra }),
-  ) as JsonSchema;
+  ) as ObjectSchema<P, R>;
 }

@@ -2,17 +2,27 @@
  * One ioredis connection per process, shared by the services that run in it (gateway rate limits,
  * sessions, heartbeats). While Redis is away a command is retried once and then fails, so a request
  * gets a clear 503 instead of hanging, and /health reports the outage.
+ *
+ * Every key carries the deployment's namespace (`<NAMESPACE>:`, `default:` when none is set) through
+ * ioredis's keyPrefix, so deployments and test runs that share one Redis never see each other's
+ * sessions, limits or revocations. (Lua scripts get their KEYS prefixed the same way.)
  */
 import { Redis } from 'ioredis';
 import { config } from '../../config/index.ts';
 import { succeedsWithin } from './deadline.ts';
 
 let client: Redis | undefined;
+
+/** The prefix of every key this deployment writes, e.g. `prod:`. */
+export function redisKeyPrefix(namespace = config().namespace): string {
+  return `${namespace || 'default'}:`;
+}
 let users = 0;
 
 export function acquireRedis(): Redis {
   users += 1;
   client ??= new Redis(config().redisUrl, {
+    keyPrefix: redisKeyPrefix(),
     lazyConnect: false,
     enableOfflineQueue: true,
     maxRetriesPerRequest: 1,

@@ -35,6 +35,8 @@ export interface TestSystem {
   /** Base URLs of every gateway node, in node order. */
   urls: string[];
   brokers: ServiceBroker[];
+  /** The prefix of every Redis key this system writes (its namespace). */
+  redisKeyPrefix: string;
   stop(): Promise<void>;
 }
 
@@ -42,13 +44,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
   const nodes = options.nodes ?? [ALL_SERVICES];
   const distributed = nodes.length > 1;
   const namespace = `t${randomBytes(4).toString('hex')}`;
-  reloadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', ...options.env });
+  reloadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', NAMESPACE: namespace, ...options.env });
   const brokers: ServiceBroker[] = [];
   try {
     for (const [i, services] of nodes.entries()) {
       const broker = createBroker({
         nodeID: `${namespace}-node${i}`,
-        namespace,
         transporter: (distributed ? NATS_URL : null) as never,
         skipProcessEventRegistration: true,
       });
@@ -81,6 +82,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
     url: urls[0] ?? '',
     urls,
     brokers,
+    redisKeyPrefix: `${namespace}:`,
     async stop() {
       await Promise.all(brokers.map(b => b.stop()));
     },

@@ -62,7 +62,7 @@ describe('admin authentication and API keys (gateway, one process)', function ()
       env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' },
     });
     url = system.url;
-    redis = new Redis(process.env.REDIS_URL!);
+    redis = new Redis(process.env.REDIS_URL!, { keyPrefix: system.redisKeyPrefix });
     db = await mongoose.createConnection(process.env.MONGO_URL!).asPromise();
     const broker = system.brokers[0]!;
     broker.createService({
@@ -84,8 +84,9 @@ describe('admin authentication and API keys (gateway, one process)', function ()
 
   beforeEach(async function () {
     // Each test starts with a clean failure count (the throttle would otherwise carry across tests).
-    const keys = await redis.keys('login-fail:*');
-    if (keys.length > 0) await redis.del(...keys);
+    // KEYS patterns and answers are not prefixed by ioredis; DEL's arguments are.
+    const keys = await redis.keys(`${system.redisKeyPrefix}login-fail:*`);
+    if (keys.length > 0) await redis.del(...keys.map(k => k.slice(system.redisKeyPrefix.length)));
     failedLogins.length = 0;
   });
 

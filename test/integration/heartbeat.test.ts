@@ -2,7 +2,7 @@
 // activation, the 1/min/activation limit in Redis, the way to the activation record (Redis first, then
 // the flush) and the sessions they keep open.
 import { randomBytes } from 'node:crypto';
-import { dropLicenseViews } from '../../lib/infra/invalidation.ts';
+import { dropLicenseViews } from '../../mixins/view-invalidation.mixin.ts';
 import { expect } from 'chai';
 import type { ServiceBroker } from 'moleculer';
 import { ActivationModel } from '../../models/activation.model.ts';

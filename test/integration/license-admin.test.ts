@@ -142,7 +142,7 @@ describe('license management admin API', function () {
   before(async function () {
     await resetStores();
     system = await startSystem({ env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
-    redis = new Redis(process.env.REDIS_URL!);
+    redis = new Redis(process.env.REDIS_URL!, { keyPrefix: system.redisKeyPrefix });
     token = await loginAdmin(system.url);
   });
 
@@ -904,8 +904,8 @@ describe('license management admin API', function () {
   describe('GET /api/sessions/active-count', function () {
     beforeEach(async function () {
       // Sessions of earlier tests would count too: start from none (only the session keys are dropped).
-      const keys = await redis.keys('sessions:*');
-      if (keys.length > 0) await redis.del(...keys);
+      const keys = await redis.keys(`${system.redisKeyPrefix}sessions:*`);
+      if (keys.length > 0) await redis.del(...keys.map(k => k.slice(system.redisKeyPrefix.length)));
     });
 
     it('counts the machines that verified: two machines, {count: 2}; verifying again does not add', async function () {

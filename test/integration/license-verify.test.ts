@@ -2,7 +2,7 @@
 // valid false), the update fields, and that a change announced by an event is seen by the very next
 // verify, in one process and across two gateway nodes connected by NATS (the verify path caches).
 import { randomBytes } from 'node:crypto';
-import { dropLicenseViews } from '../../lib/infra/invalidation.ts';
+import { dropLicenseViews } from '../../mixins/view-invalidation.mixin.ts';
 import { expect } from 'chai';
 import type { ServiceBroker } from 'moleculer';
 import type { ServiceName } from '../../config/index.ts';

@@ -3,7 +3,7 @@
 // version API and verify see a new release at once. "Latest" is a property of the whole list, so each
 // test starts from no releases at all and publishes what it needs.
 import { expect } from 'chai';
-import { dropReleaseLists } from '../../lib/infra/invalidation.ts';
+import { dropReleaseLists } from '../../mixins/view-invalidation.mixin.ts';
 import type { ServiceBroker } from 'moleculer';
 import { TEST_CREDENTIALS } from '../../config/index.ts';
 import { ReleaseModel } from '../../models/release.model.ts';

@@ -1,6 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { expect } from 'chai';
-import { JwtError, decodeJwtUnverified, signJwt, verifyJwt, type JwtClaims, type JwtFailure } from '../../lib/security/jwt.ts';
+import {
+  JwtError,
+  decodeJwtUnverified,
+  signJwt,
+  verifyJwt,
+  type JwtClaims,
+  type JwtFailure,
+} from '../../lib/security/jwt.ts';
 
 const SECRET = 'unit-test-secret';
 const NOW = 1_750_000_000;

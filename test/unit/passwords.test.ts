@@ -1,6 +1,12 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { expect } from 'chai';
-import { SCRYPT_PARAMS, burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from '../../services/auth/passwords.ts';
+import {
+  SCRYPT_PARAMS,
+  burnPasswordCheck,
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+} from '../../services/auth/passwords.ts';
 
 describe('lib/passwords: scrypt hashes', function () {
   this.timeout(10_000);

@@ -7,17 +7,24 @@
  * A node that does not answer within the timeout is logged and skipped: its caches expire on their own
  * (views after 60 s, release lists after 30 s), and a node that cannot answer cannot serve either.
  */
-import type { ServiceBroker } from 'moleculer';
+import type { Service, ServiceBroker, ServiceSchema } from 'moleculer';
 
 export interface ViewChange {
   /** License keys whose views must go. */
   keys?: string[];
-  /** Drop every view (a customer changed: it may own many licenses). */
+  /** Drop the views of every license of these customers (a customer changed). */
+  customers?: number[];
+  /** Drop every view. */
   all?: boolean;
   /** Drop the release list (a release was published). */
   releases?: boolean;
   /** Sessions to end: devices that were deactivated or removed. */
   ended?: Array<{ license_id: number; activation_id: number }>;
+}
+
+export interface ViewInvalidationMethods {
+  dropLicenseViews(change: ViewChange): Promise<void>;
+  dropReleaseLists(): Promise<void>;
 }
 
 /** Calls `action` on every available node that runs `service`, and waits for all of them. */
@@ -54,4 +61,17 @@ export async function dropReleaseLists(broker: ServiceBroker): Promise<void> {
     callEveryNode(broker, 'version', 'version.dropReleases', {}),
     dropLicenseViews(broker, { releases: true }),
   ]);
+}
+
+export function viewInvalidationMixin(): Partial<ServiceSchema> {
+  return {
+    methods: {
+      dropLicenseViews(this: Service, change: ViewChange) {
+        return dropLicenseViews(this.broker, change);
+      },
+      dropReleaseLists(this: Service) {
+        return dropReleaseLists(this.broker);
+      },
+    },
+  };
 }

@@ -1,0 +1,46 @@
+/**
+ * A task that runs every `everyMs` once per tick across the whole cluster, however many replicas run
+ * the service (lib/infra/jobs.ts: one BullMQ job scheduler per task, a worker in every replica).
+ * `this.jobs[name]` can run it at once (tests). With `runOnStop`, a replica that stops runs the task one
+ * last time after its worker stopped (e.g. to write out buffered data).
+ */
+import type { Service, ServiceSchema } from 'moleculer';
+import { startRepeatingJob, type RepeatingJob } from '../lib/infra/jobs.ts';
+
+export interface JobVars {
+  jobs: Record<string, RepeatingJob>;
+}
+
+export interface RepeatingJobOptions<TThis> {
+  name: string;
+  everyMs: number;
+  run: (this: TThis) => Promise<unknown>;
+  runOnStop?: boolean;
+}
+
+export function repeatingJobMixin<TThis extends Service>(options: RepeatingJobOptions<TThis>): Partial<ServiceSchema> {
+  const { name, everyMs, run, runOnStop = false } = options;
+  return {
+    created(this: Service) {
+      (this as Service & JobVars).jobs ??= {};
+    },
+    async started(this: Service) {
+      const task = () => run.call(this as TThis);
+      (this as Service & JobVars).jobs[name] = await startRepeatingJob(name, everyMs, task, err =>
+        this.logger.warn('Repeating job failed', { job: name, message: err.message }),
+      );
+    },
+    async stopped(this: Service) {
+      const jobs = (this as Service & JobVars).jobs;
+      const job = jobs[name];
+      if (!job) return;
+      await job.stop();
+      delete jobs[name];
+      if (runOnStop) {
+        await job
+          .runNow()
+          .catch((err: Error) => this.logger.warn('Final run failed', { job: name, message: err.message }));
+      }
+    },
+  };
+}

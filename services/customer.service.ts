@@ -14,17 +14,18 @@
  */
 import type { Context, Service, ServiceSchema } from 'moleculer';
 import { config } from '../config/index.ts';
+import type { CustomerAnswer, CustomerSearchAnswer } from './customer/contract.ts';
 import { dbMixin } from '../mixins/db.mixin.ts';
 import { CUSTOMER_LIMITS, CustomerModel, type CustomerDoc } from '../models/customer.model.ts';
 import { nextId } from '../models/counter.model.ts';
 import { ConflictError, NotFoundError, isDuplicateKeyError } from '../lib/core/errors.ts';
 import { objectSchema, type JsonSchema } from '../lib/core/validation.ts';
 import { ID_SCHEMA } from '../lib/core/schemas.ts';
-import type { LicenseOut } from './license/licenses.ts';
+import type { LicenseAnswer } from './license/contract.ts';
 import { escapeRegex } from '../lib/core/values.ts';
 import { dropLicenseViews } from '../mixins/view-invalidation.mixin.ts';
 
-type CustomerLicense = LicenseOut & { current_activations: number };
+type CustomerLicense = LicenseAnswer & { current_activations: number };
 
 interface CustomerThis extends Service {
   licensesOf(ctx: Context, customerId: number): Promise<CustomerLicense[]>;
@@ -32,27 +33,6 @@ interface CustomerThis extends Service {
 }
 
 export const TEST_CUSTOMER = { name: 'ACME Corp', email: 'admin@acme.com' } as const;
-
-export interface CustomerOut {
-  id: number;
-  name: string;
-  email: string;
-  company: string;
-  phone: string;
-  notes: string;
-  is_active: boolean;
-  created_at: string;
-  updated_at: string;
-}
-
-/** What `customer.search` answers (global search). */
-export interface CustomerMatch {
-  id: number;
-  name: string;
-  email: string;
-  company: string;
-  is_active: boolean;
-}
 
 interface CustomerFields {
   name?: string;
@@ -94,7 +74,7 @@ const SEARCH_TEXT_SCHEMA: JsonSchema = { type: 'string', minLength: 1, maxLength
 const PAGE_SCHEMA: JsonSchema = { type: 'integer', minimum: 1, maximum: 10_000, default: 1 };
 const PAGE_LIMIT_SCHEMA: JsonSchema = { type: 'integer', minimum: 1, maximum: 100, default: 20 };
 
-function toOut(doc: CustomerDoc): CustomerOut {
+function toOut(doc: CustomerDoc): CustomerAnswer {
   return {
     id: doc._id,
     name: doc.name,
@@ -316,7 +296,7 @@ const CustomerService: ServiceSchema<
         'q',
         'limit',
       ]),
-      async handler(ctx: Context<{ q: string; limit: number }>): Promise<CustomerMatch[]> {
+      async handler(ctx: Context<{ q: string; limit: number }>): Promise<CustomerSearchAnswer[]> {
         const { limit } = ctx.params;
         const lower = ctx.params.q.toLowerCase();
         const prefix = { $regex: `^${escapeRegex(lower)}` };
@@ -331,7 +311,7 @@ const CustomerService: ServiceSchema<
           ].map(filter => CustomerModel.find(filter, projection).sort({ name_lower: 1, _id: 1 }).limit(limit).lean()),
         );
         const seen = new Set<number>();
-        const matches: CustomerMatch[] = [];
+        const matches: CustomerSearchAnswer[] = [];
         for (const doc of groups.flat()) {
           if (seen.has(doc._id) || matches.length >= limit) continue;
           seen.add(doc._id);

@@ -12,6 +12,7 @@
 import { randomInt } from 'node:crypto';
 import type { Context, Service, ServiceSchema } from 'moleculer';
 import type { Redis } from 'ioredis';
+import type { ActivationAnswer } from './device/contract.ts';
 import { dbMixin } from '../mixins/db.mixin.ts';
 import { ActivationModel, type ActivationDoc } from '../models/activation.model.ts';
 import { nextId } from '../models/counter.model.ts';
@@ -29,18 +30,6 @@ import { startRepeatingJob, type RepeatingJob } from '../lib/infra/jobs.ts';
 import { escapeRegex } from '../lib/core/values.ts';
 import { dropLicenseViews } from '../mixins/view-invalidation.mixin.ts';
 
-export interface ActivationOut {
-  id: number;
-  license_id: number;
-  license_key: string;
-  hardware_hash: string;
-  machine_name: string;
-  app_version: string;
-  activated_at: string;
-  last_heartbeat: string | null;
-  is_active: boolean;
-}
-
 interface RegisterParams {
   license_id: number;
   license_key: string;
@@ -54,7 +43,7 @@ interface DeviceThis extends Service {
   redis: Redis;
   flushJob: RepeatingJob | null;
   claimSeat(p: RegisterParams): Promise<{ doc: ActivationDoc; created: boolean }>;
-  withPendingHeartbeats(docs: ActivationDoc[]): Promise<ActivationOut[]>;
+  withPendingHeartbeats(docs: ActivationDoc[]): Promise<ActivationAnswer[]>;
   flushHeartbeats(): Promise<number>;
   announceChange(ctx: Context, doc: ActivationDoc, fact: string): Promise<void>;
 }
@@ -67,7 +56,7 @@ function iso(date: Date | null): string | null {
   return date ? date.toISOString() : null;
 }
 
-function toOut(doc: ActivationDoc, pendingHeartbeat?: number): ActivationOut {
+function toOut(doc: ActivationDoc, pendingHeartbeat?: number): ActivationAnswer {
   const stored = doc.last_heartbeat?.getTime() ?? 0;
   const latest = Math.max(stored, pendingHeartbeat ?? 0);
   return {

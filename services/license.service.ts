@@ -50,14 +50,14 @@ import {
   type LicenseView,
   type VerifyCode,
 } from './license/verdict.ts';
-import type { ActivationOut } from './device.service.ts';
+import type { ActivationAnswer } from './device/contract.ts';
 import {
   LICENSE_STATUSES,
   statusFilter,
-  toLicenseOut,
-  type LicenseOut,
+  toLicenseAnswer,
+  type LicenseAnswer,
   type LicenseStatus,
-} from './license/licenses.ts';
+} from './license/contract.ts';
 import { dateOnly, escapeRegex, fromDay, startOfDay } from '../lib/core/values.ts';
 
 interface CustomerStatus {
@@ -125,7 +125,10 @@ interface LicenseThis extends Service {
     p: { license_key: string; hardware_hash: string; machine_name?: string; app_version?: string },
   ): Promise<{ message: string; activation: Record<string, unknown> }>;
   notifyExpired(): Promise<number>;
-  withActivationCounts(ctx: Context, docs: LicenseDoc[]): Promise<Array<LicenseOut & { current_activations: number }>>;
+  withActivationCounts(
+    ctx: Context,
+    docs: LicenseDoc[],
+  ): Promise<Array<LicenseAnswer & { current_activations: number }>>;
   bulkSetActive(ctx: Context, ids: number[], active: boolean): Promise<Record<string, unknown>>;
   announceLicenseChange(ctx: Context, docs: LicenseDoc[]): Promise<void>;
   seedTestLicense(): Promise<void>;
@@ -159,7 +162,7 @@ function snapshot(doc: LicenseDoc): LicenseSnapshot {
 
 const NO_LICENSE_VIEW: LicenseView = { license: null, customer: null, activations: new Map() };
 
-function viewOf(doc: LicenseDoc, customer: CustomerStatus | null, activations: ActivationOut[]): LicenseView {
+function viewOf(doc: LicenseDoc, customer: CustomerStatus | null, activations: ActivationAnswer[]): LicenseView {
   return {
     license: snapshot(doc),
     // A customer deleted behind the license's back counts as disabled.
@@ -169,7 +172,7 @@ function viewOf(doc: LicenseDoc, customer: CustomerStatus | null, activations: A
 }
 
 /** An activation as the reference shows it in license info and device lists. */
-function activationView(a: ActivationOut) {
+function activationView(a: ActivationAnswer) {
   return {
     id: a.id,
     hardware_hash: a.hardware_hash,
@@ -390,7 +393,7 @@ const LicenseService: ServiceSchema<
           });
         const [customer, activations] = await Promise.all([
           this.customerStatus(doc.customer_id),
-          ctx.call<ActivationOut[], { license_id: number }>('device.forLicense', { license_id: doc._id }),
+          ctx.call<ActivationAnswer[], { license_id: number }>('device.forLicense', { license_id: doc._id }),
         ]);
         return {
           license: {
@@ -474,7 +477,7 @@ const LicenseService: ServiceSchema<
             await ctx.emit('license.created', { license_id: doc._id, customer_id: doc.customer_id });
             Object.assign(ctx.meta, { $statusCode: 201, $location: `/api/license/${doc._id}` });
             // The same shape as in the license list: a new license has no activations yet.
-            return { ...toLicenseOut(doc.toObject()), current_activations: 0 };
+            return { ...toLicenseAnswer(doc.toObject()), current_activations: 0 };
           } catch (err) {
             if (!isDuplicateKeyError(err)) throw err;
             if (p.key !== undefined) {
@@ -494,7 +497,7 @@ const LicenseService: ServiceSchema<
       visibility: 'public',
       params: objectSchema({ id: ID_SCHEMA }, ['id']),
       async handler(ctx: Context<{ id: number }>) {
-        return toLicenseOut(await findLicense(ctx.params.id));
+        return toLicenseAnswer(await findLicense(ctx.params.id));
       },
     },
 
@@ -521,7 +524,7 @@ const LicenseService: ServiceSchema<
       async handler(ctx: Context<{ q: string; limit: number }>) {
         const pattern = new RegExp(escapeRegex(ctx.params.q.toUpperCase()));
         const docs = await LicenseModel.find({ key: pattern }).sort({ _id: -1 }).limit(ctx.params.limit).lean();
-        return docs.map(toLicenseOut);
+        return docs.map(toLicenseAnswer);
       },
     },
 
@@ -742,7 +745,7 @@ const LicenseService: ServiceSchema<
       params: objectSchema({ license_id: ID_SCHEMA }, ['license_id']),
       async handler(ctx: Context<{ license_id: number }>) {
         const doc = await findLicense(ctx.params.license_id);
-        const activations = await ctx.call<ActivationOut[], { license_id: number }>('device.forLicense', {
+        const activations = await ctx.call<ActivationAnswer[], { license_id: number }>('device.forLicense', {
           license_id: doc._id,
         });
         return {
@@ -768,7 +771,7 @@ const LicenseService: ServiceSchema<
         const doc = await findLicense(ctx.params.license_id);
         const { license_id: _id, ...device } = ctx.params;
         const { activation, created } = await ctx.call<
-          { activation: ActivationOut; created: boolean },
+          { activation: ActivationAnswer; created: boolean },
           Record<string, unknown>
         >('device.register', {
           license_id: doc._id,
@@ -833,7 +836,7 @@ const LicenseService: ServiceSchema<
       const counts = await ctx.call<Record<string, number>, { license_ids: number[] }>('device.countActive', {
         license_ids: docs.map(d => d._id),
       });
-      return docs.map(d => ({ ...toLicenseOut(d), current_activations: counts[d._id] ?? 0 }));
+      return docs.map(d => ({ ...toLicenseAnswer(d), current_activations: counts[d._id] ?? 0 }));
     },
 
     async bulkSetActive(this: LicenseThis, ctx: Context, ids: number[], active: boolean) {
@@ -874,7 +877,7 @@ const LicenseService: ServiceSchema<
       if (!doc) return NO_LICENSE_VIEW;
       const [customer, activations] = await Promise.all([
         this.customerStatus(doc.customer_id),
-        this.broker.call<ActivationOut[], { license_id: number }>('device.forLicense', { license_id: doc._id }),
+        this.broker.call<ActivationAnswer[], { license_id: number }>('device.forLicense', { license_id: doc._id }),
       ]);
       return viewOf(doc, customer, activations);
     },
@@ -1010,7 +1013,7 @@ const LicenseService: ServiceSchema<
         });
       }
       const { activation, created } = await ctx.call<
-        { activation: ActivationOut; created: boolean },
+        { activation: ActivationAnswer; created: boolean },
         Record<string, unknown>
       >('device.register', {
         license_id: doc._id,

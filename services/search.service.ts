@@ -19,9 +19,9 @@
  */
 import type { Context, Service, ServiceSchema } from 'moleculer';
 import { objectSchema } from '../lib/core/validation.ts';
-import type { LicenseOut } from './license/licenses.ts';
-import type { ActivationOut } from './device.service.ts';
-import type { CustomerMatch } from './customer.service.ts';
+import type { LicenseAnswer } from './license/contract.ts';
+import type { ActivationAnswer } from './device/contract.ts';
+import type { CustomerSearchAnswer } from './customer/contract.ts';
 
 export const SEARCH_TYPES = ['customer', 'license', 'device'] as const;
 export type SearchType = (typeof SEARCH_TYPES)[number];
@@ -83,9 +83,9 @@ const SearchService: ServiceSchema<Record<string, never>, Record<string, never>,
         const wanted = (type: SearchType) => ctx.params.type === undefined || ctx.params.type === type;
         const ask = { q, limit: MAX_PER_TYPE };
         const [customers, licenses, devices] = await Promise.all([
-          wanted('customer') ? ctx.call<CustomerMatch[], typeof ask>('customer.search', ask) : [],
-          wanted('license') ? ctx.call<LicenseOut[], typeof ask>('license.search', ask) : [],
-          wanted('device') ? ctx.call<ActivationOut[], typeof ask>('device.search', ask) : [],
+          wanted('customer') ? ctx.call<CustomerSearchAnswer[], typeof ask>('customer.search', ask) : [],
+          wanted('license') ? ctx.call<LicenseAnswer[], typeof ask>('license.search', ask) : [],
+          wanted('device') ? ctx.call<ActivationAnswer[], typeof ask>('device.search', ask) : [],
         ]);
 
         const customerIds = [...new Set(licenses.map(l => l.customer_id).filter((id): id is number => id !== null))];

@@ -14,7 +14,7 @@ export function statusOf(doc: Pick<LicenseDoc, 'is_active' | 'valid_until'>, now
   return isExpired(doc.valid_until, now) ? 'expired' : 'active';
 }
 
-export interface LicenseOut {
+export interface LicenseAnswer {
   id: number;
   key: string;
   license_key: string;
@@ -32,7 +32,7 @@ export interface LicenseOut {
 }
 
 /** `key` is the reference's name in license answers, `license_key` in customer answers; both are given. */
-export function toLicenseOut(doc: LicenseDoc): LicenseOut {
+export function toLicenseAnswer(doc: LicenseDoc): LicenseAnswer {
   return {
     id: doc._id,
     key: doc.key,

@@ -38,7 +38,10 @@ export function brokerOptions(): BrokerOptions {
     registry: { strategy: 'RoundRobin', preferLocal: true },
     // Shared cache for read-mostly answers (versions, stats). The verify hot path keeps its own
     // in-process cache instead: a Redis round trip per verify halves throughput (docs/performance.md).
-    cacher: { type: 'Redis', options: { prefix: `${cfg.namespace || 'default'}:cache`, ttl: 60, redis: cfg.redisUrl as never, monitor: false } },
+    cacher: {
+      type: 'Redis',
+      options: { prefix: `${cfg.namespace || 'default'}:cache`, ttl: 60, redis: cfg.redisUrl as never, monitor: false },
+    },
     // JSON: the binary serializers tried (Notepack here; CBOR cannot be installed from this registry)
     // did not make the two-node verify cheaper (docs/performance.md).
     serializer: 'JSON',

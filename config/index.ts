@@ -40,6 +40,8 @@ export interface Config {
   mongoUrl: string;
   /** True when MONGO_URL was not given: the start and test scripts then run the embedded server. */
   mongoUrlIsDefault: boolean;
+  /** Port of the embedded server `npm start` runs when MONGO_URL is not given. */
+  embeddedMongoPort: number;
   redisUrl: string;
   /** null means the in-process transporter (one process runs every service). */
   transporter: string | null;
@@ -210,14 +212,16 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const metricsPort = integer(env, 'METRICS_PORT', 0, 0, 65535);
+  const embeddedMongoPort = integer(env, 'EMBEDDED_MONGO_PORT', 27017, 1, 65535);
 
   return {
     nodeEnv,
     isProduction,
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: read(env, 'HOST') ?? '0.0.0.0',
-    mongoUrl: mongoRaw ?? DEFAULT_MONGO_URL,
+    mongoUrl: mongoRaw ?? `mongodb://127.0.0.1:${embeddedMongoPort}/license_server`,
     mongoUrlIsDefault: mongoRaw === undefined,
+    embeddedMongoPort,
     redisUrl: redisUrl(env),
     transporter,
     services: services(env),

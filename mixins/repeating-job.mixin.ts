@@ -3,6 +3,9 @@
  * the service (lib/infra/jobs.ts: one BullMQ job scheduler per task, a worker in every replica).
  * `this.jobs[name]` can run it at once (tests). With `runOnStop`, a replica that stops runs the task one
  * last time after its worker stopped (e.g. to write out buffered data).
+ *
+ * Moleculer starts a service's mixins from the last listed to the first and stops them in list order,
+ * so list this mixin before the mixins whose connections its task uses (dbMixin, redisMixin).
  */
 import type { Service, ServiceSchema } from 'moleculer';
 import { startRepeatingJob, type RepeatingJob } from '../lib/infra/jobs.ts';

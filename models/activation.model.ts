@@ -20,7 +20,7 @@ export interface ActivationDoc {
   hardware_hash: string;
   machine_name: string;
   app_version: string;
-  /** Seat number while active (>= 0); -_id when inactive. */
+  /** The seat number (docs/glossary.md; stored as `slot`) while active (>= 0); -_id when inactive. */
   slot: number;
   is_active: boolean;
   activated_at: Date;

@@ -10,7 +10,7 @@
  *
  * `status` always agrees with `license_id` (`allocated` exactly when it is set; both change in the same
  * update). `pending` marks a claim of an allocation request that has not finished yet (see
- * services/resource.service.ts): such a resource is unavailable, but not yet listed for its license.
+ * services/resource/allocation.ts): such a resource is unavailable, but not yet listed for its license.
  */
 import mongoose, { Schema } from 'mongoose';
 

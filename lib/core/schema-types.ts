@@ -4,7 +4,7 @@
  * always present). Covers the keywords the actions use: type, enum, const, anyOf, items, properties,
  * required, default.
  */
-import type { Context, Service } from 'moleculer';
+import type { Context, Service, ServiceSchema, ServiceSettingSchema } from 'moleculer';
 import type { JsonSchema, ObjectSchema } from './validation.ts';
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
@@ -60,3 +60,11 @@ export interface ActionDef<TThis, S extends JsonSchema, TMeta extends object, TR
 export function actionFor<TThis extends Service, TMeta extends object = Record<string, unknown>>() {
   return <S extends JsonSchema, TResult>(def: ActionDef<TThis, S, TMeta, TResult>) => def;
 }
+
+/** The schema of a service whose `this` is TThis (its state.ts type): actions and hooks see it typed. */
+export type ServiceSchemaOf<TThis extends Service> = ServiceSchema<
+  ServiceSettingSchema,
+  Record<string, never>,
+  Record<string, never>,
+  TThis
+>;

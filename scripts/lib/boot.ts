@@ -26,12 +26,16 @@ export function loadConfigOrExit(): Config {
 /** The embedded server on MONGO_URL's default port, data in .data/mongodb; undefined when MONGO_URL is set. */
 export async function embeddedMongoIfNeeded(cfg: Config): Promise<{ stop(): Promise<void> } | undefined> {
   if (!cfg.mongoUrlIsDefault) return undefined;
-  const port = Number(new URL(cfg.mongoUrl).port);
+  const port = cfg.embeddedMongoPort;
   process.stdout.write(`MONGO_URL is not set: starting the embedded MongoDB-compatible server on 127.0.0.1:${port}\n`);
   try {
     return await startEmbeddedMongo({ port, dir: `${ROOT}.data/mongodb` });
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
+    process.stderr.write(
+      `${(err as Error).message}\n` +
+        `If port ${port} is taken by another process, set EMBEDDED_MONGO_PORT to a free port, ` +
+        'or set MONGO_URL to use a MongoDB server you already run.\n',
+    );
     process.exit(1);
   }
 }

@@ -2,8 +2,16 @@
  * OpenAPI 3.1 document generated from the route table and the params schemas of the running actions,
  * so the document cannot drift from what the gateway validates.
  */
+import type { AddressInfo } from 'node:net';
 import type { RouteSpec } from './routes/index.ts';
 import type { JsonSchema } from '../../lib/core/validation.ts';
+
+export interface OpenApiServer {
+  url: string;
+  description: string;
+}
+
+export type OpenApiDocument = ReturnType<typeof buildOpenApi>;
 
 const ERROR_SCHEMA: JsonSchema = {
   type: 'object',
@@ -43,10 +51,27 @@ function errorRef(description: string, schema = 'Error') {
   return { description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } } };
 }
 
+/**
+ * `/` first: a URL relative to wherever the document was fetched from, so "Try it out" in the API
+ * reference works through a proxy, a load balancer or a port mapping, where this process's own address
+ * is not what clients reach. Then the address this gateway really listens on (a wildcard host shown as
+ * localhost), for a reader who has the document without knowing where it came from.
+ */
+export function serversFor(address: AddressInfo | string | null | undefined): OpenApiServer[] {
+  const servers: OpenApiServer[] = [{ url: '/', description: 'The server this document was fetched from' }];
+  if (address && typeof address === 'object') {
+    const wildcard = address.address === '0.0.0.0' || address.address === '::';
+    const host = wildcard ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    servers.push({ url: `http://${host}:${address.port}`, description: 'The address this gateway listens on' });
+  }
+  return servers;
+}
+
 export function buildOpenApi(
   routes: RouteSpec[],
   paramsOf: (action: string) => JsonSchema | undefined,
   version: string,
+  servers: OpenApiServer[],
 ) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
@@ -111,7 +136,7 @@ export function buildOpenApi(
       description:
         'Client licensing API (X-API-Key), admin API (Bearer token) and operations endpoints. Ids are integers and opaque to clients.',
     },
-    servers: [{ url: 'http://localhost:8080', description: 'Development' }],
+    servers,
     components: {
       securitySchemes: {
         ApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },

@@ -21,3 +21,11 @@ export interface CustomerSearchAnswer {
   company: string;
   is_active: boolean;
 }
+
+/** What `customer.statuses` answers for each customer found (license views, search subtitles). */
+export interface CustomerStatusAnswer {
+  id: number;
+  name: string;
+  email: string;
+  is_active: boolean;
+}

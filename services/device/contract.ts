@@ -15,3 +15,9 @@ export interface ActivationAnswer {
   last_heartbeat: string | null;
   is_active: boolean;
 }
+
+/** What `device.register` answers: the activation, and whether this call claimed its seat. */
+export interface RegistrationAnswer {
+  activation: ActivationAnswer;
+  created: boolean;
+}

@@ -1,9 +1,9 @@
 /**
- * Shapes and queries of the license admin API, kept apart from the service so the service file reads
- * as a list of actions.
+ * What other services may rely on from the license service: the shapes of its answers, and the
+ * license status rules the admin API filters by.
  */
 import type { LicenseDoc } from '../../models/license.model.ts';
-import { isExpired } from './verdict.ts';
+import { isExpired, type VerifyCode } from './verdict.ts';
 import { dateOnly, startOfDay } from '../../lib/core/values.ts';
 
 export const LICENSE_STATUSES = ['active', 'inactive', 'expired'] as const;
@@ -65,3 +65,45 @@ export function statusFilter(status: LicenseStatus, now = Date.now()): Record<st
       return { is_active: true, $or: [{ valid_until: null }, { valid_until: { $gte: startOfToday } }] };
   }
 }
+
+/** POST /api/license/verify (and the legacy validate): always 200 when well-formed. */
+export interface VerifyAnswer {
+  valid: boolean;
+  code: VerifyCode;
+  message: string;
+  license?: { key: string; valid_until: string | null; max_users: number };
+  update_available?: boolean;
+  latest_version?: string | null;
+}
+
+/** POST /api/license/heartbeat. */
+export interface HeartbeatAnswer {
+  success: boolean;
+  valid: boolean;
+  code: VerifyCode;
+  message: string;
+  activation_id: number | null;
+  last_heartbeat: string | null;
+  next_heartbeat_seconds: number;
+  update_available: boolean | undefined;
+  latest_version: string | null | undefined;
+}
+
+/** An activation as license answers show it (license info, device lists). */
+export interface LicenseActivationAnswer {
+  id: number;
+  hardware_hash: string;
+  machine_name: string;
+  activated_at: string;
+  last_heartbeat: string | null;
+  is_active: boolean;
+}
+
+/** POST /api/license/activate. */
+export interface ActivateAnswer {
+  message: string;
+  activation: LicenseActivationAnswer & { license_key: string };
+}
+
+/** A license in admin lists, with its active activation count. */
+export type LicenseListEntry = LicenseAnswer & { current_activations: number };

@@ -1,7 +1,8 @@
 /**
  * In-process cache for the verify hot path: a warm verify must not wait on the database, Redis or
- * another node. Entries are dropped when a broker event says their source changed (every replica gets
- * the broadcast), and also expire after `maxAgeMs` so a missed event heals by itself.
+ * another node. Entries are dropped when their source changes (the writer calls license.dropViews on
+ * every license node and waits for all of them: mixins/view-invalidation.mixin.ts), and also expire
+ * after `maxAgeMs` so a node that missed a drop heals by itself.
  *
  * Loads are shared: concurrent misses of one key wait on one load. A load that was in flight when its
  * key was invalidated is not kept, so a stale read cannot outlive the event that made it stale.
@@ -52,6 +53,13 @@ export class ViewCache<V> {
 
   invalidate(key: string): void {
     this.entries.delete(key);
+  }
+
+  /** Drops the entries whose value matches, and every entry still loading (its value is unknown). */
+  invalidateWhere(matches: (value: V) => boolean): void {
+    for (const [key, entry] of this.entries) {
+      if (entry.ready === undefined || matches(entry.ready)) this.entries.delete(key);
+    }
   }
 
   clear(): void {

@@ -85,11 +85,15 @@ export async function startSystem(options: SystemOptions = {}): Promise<TestSyst
     redisKeyPrefix: `${namespace}:`,
     async stop() {
       await Promise.all(brokers.map(b => b.stop()));
+      await dropNamespaceKeys(namespace);
     },
   };
 }
 
-/** Empties the test database and the test Redis database between suites. */
+/**
+ * Empties the test database between suites. Redis needs no emptying: every test system has a namespace
+ * of its own, and its keys go when it stops.
+ */
 export async function resetStores(): Promise<void> {
   const conn = await mongoose.createConnection(process.env.MONGO_URL!).asPromise();
   try {
@@ -97,9 +101,23 @@ export async function resetStores(): Promise<void> {
   } finally {
     await conn.close();
   }
+}
+
+/**
+ * Deletes a test system's Redis keys: its namespace's keys and its BullMQ queues. Nothing else is
+ * touched, so test runs, dev servers and the benchmark can share one Redis.
+ */
+async function dropNamespaceKeys(namespace: string): Promise<void> {
   const redis = new Redis(process.env.REDIS_URL!);
   try {
-    await redis.flushdb();
+    for (const pattern of [`${namespace}:*`, `bull:${namespace}:*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== '0');
+    }
   } finally {
     redis.disconnect();
   }

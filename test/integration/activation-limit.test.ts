@@ -95,8 +95,8 @@ for (const deployment of DEPLOYMENTS) {
       // Losers leave nothing behind: no inactive records, no half-claimed seats.
       expect(stored).to.have.lengthOf(MAX_ACTIVATIONS);
       expect(stored.every(a => a.is_active)).to.equal(true);
-      const slots = stored.map(a => a.slot).sort((x, y) => x - y);
-      expect(slots).to.deep.equal([0, 1, 2, 3, 4]);
+      const seats = stored.map(a => a.slot).sort((x, y) => x - y);
+      expect(seats).to.deep.equal([0, 1, 2, 3, 4]);
       expect(stored.map(a => a._id).sort()).to.deep.equal(ok.map(a => a.body.activation.id as number).sort());
       expect(new Set(stored.map(a => a.hardware_hash)).size).to.equal(MAX_ACTIVATIONS);
 

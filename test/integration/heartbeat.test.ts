@@ -4,8 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import { dropLicenseViews } from '../../mixins/view-invalidation.mixin.ts';
 import { expect } from 'chai';
+import mongoose from 'mongoose';
 import type { ServiceBroker } from 'moleculer';
 import { ActivationModel } from '../../models/activation.model.ts';
+import type { JobVars } from '../../mixins/repeating-job.mixin.ts';
+import { HEARTBEAT_FLUSH_JOB } from '../../services/device/heartbeat-buffer.ts';
 import { LicenseModel } from '../../models/license.model.ts';
 import { TEST_API_KEY, http, resetStores, startSystem, type HttpAnswer, type TestSystem } from '../helpers/system.ts';
 import { expectError } from '../helpers/expect-error.ts';
@@ -58,8 +61,10 @@ describe('POST /api/license/heartbeat', function () {
     return (await broker.call<{ count: number }, Record<string, never>>('license.activeSessions', {})).count;
   }
 
-  function flushHeartbeats(): Promise<number> {
-    return (broker.getLocalService('device') as unknown as { flushHeartbeats(): Promise<number> }).flushHeartbeats();
+  /** Runs the device service's heartbeat flush job once, now, in this process. */
+  function flushHeartbeats(): Promise<void> {
+    const device = broker.getLocalService('device') as unknown as JobVars;
+    return device.jobs[HEARTBEAT_FLUSH_JOB]!.runNow();
   }
 
   function expectRecorded(res: HttpAnswer, activationId: number, before: number): void {
@@ -225,5 +230,51 @@ describe('POST /api/license/heartbeat', function () {
       // A's session is gone, B's is open.
       expect(await liveSessions()).to.equal(count);
     });
+  });
+});
+
+describe('heartbeats still pending when the device service stops', function () {
+  this.timeout(20_000);
+
+  it('reach the activation record through the last flush on stop', async function () {
+    await resetStores();
+    const system = await startSystem({ env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
+    let activationId: number;
+    let at: string;
+    try {
+      const license = await system.brokers[0]!.call<License, Record<string, unknown>>('license.create', {
+        type: 'subscription',
+        max_activations: 5,
+        max_users: 5,
+        valid_until: '2099-12-31',
+      });
+      const hw = hardware();
+      const activated = await http('POST', `${system.url}/api/license/activate`, {
+        body: { license_key: license.key, hardware_hash: hw },
+        headers: AUTH,
+      });
+      expect(activated.status, activated.text).to.equal(200);
+      activationId = activated.body.activation.id;
+      const res = await http('POST', `${system.url}/api/license/heartbeat`, {
+        body: { license_key: license.key, hardware_hash: hw },
+        headers: AUTH,
+      });
+      expect(res.status, res.text).to.equal(200);
+      at = res.body.last_heartbeat;
+    } finally {
+      await system.stop();
+    }
+
+    // The repeating flush may have run already; either way the record has it once the system stopped.
+    // (Read through a connection of its own: stopping the system closed the shared one.)
+    const db = await mongoose.createConnection(process.env.MONGO_URL!).asPromise();
+    try {
+      const stored = await db
+        .collection<{ _id: number; last_heartbeat: Date | null }>('activations')
+        .findOne({ _id: activationId });
+      expect(stored?.last_heartbeat?.toISOString()).to.equal(at);
+    } finally {
+      await db.close();
+    }
   });
 });

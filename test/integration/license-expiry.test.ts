@@ -7,9 +7,8 @@ import { LicenseModel } from '../../models/license.model.ts';
 import { TEST_API_KEY, http, resetStores, startSystem, type TestSystem } from '../helpers/system.ts';
 import { eventually } from '../helpers/expect-error.ts';
 
-interface LicenseService {
-  notifyExpired(): Promise<number>;
-}
+import { announceExpiries } from '../../services/license/expiry.ts';
+import type { LicenseThis } from '../../services/license/state.ts';
 
 describe('license expiry', function () {
   this.timeout(20_000);
@@ -17,8 +16,9 @@ describe('license expiry', function () {
   let broker: ServiceBroker;
   const expired: Array<{ license_id: number; valid_until: string }> = [];
 
-  function expiryJob(): LicenseService {
-    return broker.getLocalService('license') as unknown as LicenseService;
+  /** One run of the expiry job's task on this node's license service; answers how many it announced. */
+  function runExpiryJob(): Promise<number> {
+    return announceExpiries(broker.getLocalService('license') as unknown as LicenseThis);
   }
 
   before(async function () {
@@ -64,12 +64,9 @@ describe('license expiry', function () {
     await LicenseModel.updateOne({ _id: license.id }, { $set: { valid_until: new Date(`${yesterday}T00:00:00Z`) } });
 
     // Two runs of the job (two replicas, or two ticks): one notification.
-    const fired = (await Promise.all([expiryJob().notifyExpired(), expiryJob().notifyExpired()])).reduce(
-      (a, b) => a + b,
-      0,
-    );
+    const fired = (await Promise.all([runExpiryJob(), runExpiryJob()])).reduce((a, b) => a + b, 0);
     expect(fired).to.equal(1);
-    expect(await expiryJob().notifyExpired()).to.equal(0);
+    expect(await runExpiryJob()).to.equal(0);
     const event = await eventually(() => expired.find(e => e.license_id === license.id), 'license.expired');
     expect(event.valid_until).to.equal(yesterday);
     expect(expired.filter(e => e.license_id === license.id)).to.have.length(1);
@@ -93,7 +90,7 @@ describe('license expiry', function () {
       valid_from: '2020-01-01',
       valid_until: today,
     });
-    await expiryJob().notifyExpired();
+    await runExpiryJob();
     expect((await LicenseModel.findById(license.id).lean())!.expired_notified).to.equal(false);
   });
 });

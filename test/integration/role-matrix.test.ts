@@ -23,6 +23,8 @@ const PUBLIC_ROUTES = new Set([
   'GET /health/ready',
   'GET /metrics',
   'GET /api/docs/openapi.json',
+  'GET /api/docs',
+  'GET /api/docs/assets/:file',
   'POST /api/admin/login',
 ]);
 const API_KEY_ROUTES = new Set([

@@ -35,6 +35,19 @@ function expectRejected(env: Env, variable: string): ConfigError {
 }
 
 describe('loadConfig', function () {
+  describe('EMBEDDED_MONGO_PORT', function () {
+    it('moves the embedded server and the default MONGO_URL to another port', function () {
+      const cfg = loadConfig({ EMBEDDED_MONGO_PORT: '27999' });
+      expect(cfg.embeddedMongoPort).to.equal(27999);
+      expect(cfg.mongoUrl).to.equal('mongodb://127.0.0.1:27999/license_server');
+      expect(cfg.mongoUrlIsDefault).to.equal(true);
+    });
+
+    it('refuses a port outside 1-65535, naming the variable', function () {
+      expect(() => loadConfig({ EMBEDDED_MONGO_PORT: '70000' })).to.throw(ConfigError, /EMBEDDED_MONGO_PORT/);
+    });
+  });
+
   describe('in development with an empty environment', function () {
     it('uses the documented defaults', function () {
       const cfg = loadConfig({});
@@ -44,6 +57,7 @@ describe('loadConfig', function () {
       expect(cfg.host).to.equal('0.0.0.0');
       expect(cfg.mongoUrl).to.equal(DEFAULT_MONGO_URL);
       expect(cfg.mongoUrlIsDefault).to.equal(true);
+      expect(cfg.embeddedMongoPort).to.equal(27017);
       expect(cfg.redisUrl).to.equal('redis://127.0.0.1:6379');
       expect(cfg.transporter).to.equal(null);
       expect(cfg.services).to.deep.equal([...KNOWN_SERVICES]);

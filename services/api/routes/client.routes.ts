@@ -1,5 +1,8 @@
-/** Operations endpoints (public) and the client licensing API (X-API-Key, public rate limit). */
-import { client, operations, type RouteSpec } from './spec.ts';
+/**
+ * Operations endpoints and the API reference (public), and the client licensing API (X-API-Key, public
+ * rate limit).
+ */
+import { client, operations, page, type RouteSpec } from './spec.ts';
 
 export const OPERATION_ROUTES: RouteSpec[] = [
   operations('/', 'api.root', 'Service status'),
@@ -8,6 +11,8 @@ export const OPERATION_ROUTES: RouteSpec[] = [
   operations('/health/ready', 'api.ready', 'Readiness probe: dependencies reachable (503 otherwise)'),
   operations('/metrics', 'api.metrics', 'Prometheus metrics (text format 0.0.4)'),
   operations('/api/docs/openapi.json', 'api.openapi', 'This OpenAPI 3.1 document'),
+  page('/api/docs', 'api.docsPage', 'Interactive API reference (Swagger UI, HTML)'),
+  page('/api/docs/assets/:file', 'api.docsAsset', 'A static file of the API reference page'),
 ];
 
 export const CLIENT_ROUTES: RouteSpec[] = [

@@ -34,6 +34,11 @@ export function operations(path: string, action: string, summary: string): Route
   return { method: 'GET', path, action, auth: 'none', limit: 'none', tag: 'Operations', summary };
 }
 
+/** A page (or a file of a page) of the API reference: public, under the public limit per IP. */
+export function page(path: string, action: string, summary: string): RouteSpec {
+  return { method: 'GET', path, action, auth: 'none', limit: 'public', tag: 'Operations', summary };
+}
+
 export function client(
   method: HttpMethod,
   path: string,

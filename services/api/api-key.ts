@@ -1,0 +1,81 @@
+/**
+ * The system API key as this gateway knows it: only its SHA-256 digest, in memory, so a client call is
+ * checked without a broker call or a database read. The digest comes from the auth service
+ * (`auth.activeApiKeyDigest`) on first use, again at once when the key is rotated (`apikey.rotated`),
+ * and every 30 s in case a rotation event was missed. A presented key is compared digest to digest in
+ * constant time.
+ */
+import type { ServiceBroker } from 'moleculer';
+import { config, TEST_CREDENTIALS } from '../../config/index.ts';
+import { InvalidApiKeyError } from '../../lib/core/errors.ts';
+import { digestsEqual, hashApiKey } from '../../lib/security/api-keys.ts';
+
+/** Longest X-API-Key header hashed at all: anything longer cannot be a key. */
+const MAX_HEADER_LENGTH = 256;
+
+export class SystemApiKey {
+  /** null: not loaded (or dropped by a rotation); empty: no key exists, every key is refused. */
+  private digest: Buffer | null = null;
+  private loading: Promise<void> | null = null;
+  /** Bumped by every rotation: a load that started before it must not store the old digest. */
+  private generation = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly testKeyDigest = hashApiKey(TEST_CREDENTIALS.apiKey);
+  private readonly broker: ServiceBroker;
+
+  constructor(broker: ServiceBroker) {
+    this.broker = broker;
+  }
+
+  /** Loads the digest; concurrent callers share one load. */
+  load(): Promise<void> {
+    this.loading ??= (async () => {
+      const generation = this.generation;
+      try {
+        const active = await this.broker.call<{ digest: string } | null>('auth.activeApiKeyDigest');
+        if (generation === this.generation) {
+          this.digest = active ? Buffer.from(active.digest, 'hex') : Buffer.alloc(0);
+        }
+      } finally {
+        if (generation === this.generation) this.loading = null;
+      }
+    })();
+    return this.loading;
+  }
+
+  /** The key was rotated: the old digest is dropped at once, and the new one loaded. */
+  rotated(): Promise<void> {
+    this.generation += 1;
+    this.digest = null;
+    this.loading = null;
+    return this.load();
+  }
+
+  /**
+   * Resolves when `header` is the active key, rejects with InvalidApiKeyError otherwise. Once the
+   * digest is loaded this awaits nothing: it runs to its end synchronously on the hot path.
+   */
+  async check(header: unknown): Promise<void> {
+    if (typeof header !== 'string' || header.length === 0 || header.length > MAX_HEADER_LENGTH) {
+      throw new InvalidApiKeyError();
+    }
+    if (!this.digest) await this.load();
+    const digest = hashApiKey(header);
+    // The reference's test key never opens a production gateway, whatever the database holds.
+    if (config().isProduction && digestsEqual(digest, this.testKeyDigest)) throw new InvalidApiKeyError();
+    if (!this.digest || !digestsEqual(digest, this.digest)) throw new InvalidApiKeyError();
+  }
+
+  /** A missed rotation event (a NATS reconnect) must not keep an old key alive for long. */
+  startRefresh(everyMs: number): void {
+    this.timer = setInterval(() => {
+      void this.load().catch(() => undefined);
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The admin's session: login (throttled, see login-throttle.ts), logout, and the short-lived analytics
+ * token. Tokens are checked at the gateway (services/api/admin-auth.ts), never here.
+ */
+import { actionFor } from '../../lib/core/schema-types.ts';
+import { objectSchema, type JsonSchema } from '../../lib/core/validation.ts';
+import { RateLimitError, UnauthorizedError } from '../../lib/core/errors.ts';
+import { AdminUserModel, normalizeUsername } from '../../models/admin-user.model.ts';
+import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from './passwords.ts';
+import { issueAdminToken, issueAnalyticsToken, revokeToken } from './tokens.ts';
+import { adminPrincipal, clientIp, type AuthMeta } from './caller.ts';
+import type { AuthThis } from './state.ts';
+import type { LoginAnswer, TokenAnswer } from './contract.ts';
+
+const action = actionFor<AuthThis, AuthMeta>();
+
+const INVALID_CREDENTIALS_MESSAGE = 'Invalid username or password';
+
+// Login accepts any username the bootstrap may have created (ADMIN_USERNAME is not pattern-checked).
+const LOGIN_USERNAME_SCHEMA = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 128,
+  example: 'admin',
+} as const satisfies JsonSchema;
+
+const LOGIN_PARAMS = objectSchema(
+  { username: LOGIN_USERNAME_SCHEMA, password: { type: 'string', minLength: 1, maxLength: 1024 } },
+  ['username', 'password'],
+);
+
+export const loginActions = {
+  /** POST /api/admin/login */
+  login: action({
+    params: LOGIN_PARAMS,
+    async handler(ctx): Promise<LoginAnswer> {
+      const { username, password } = ctx.params;
+      const ip = clientIp(ctx.meta);
+      try {
+        await this.loginThrottle.reserve(username, ip);
+      } catch (err) {
+        if (err instanceof RateLimitError) {
+          await this.announce(ctx, 'admin.login_failed', { username, ip, reason: 'throttled' });
+          this.logger.info('Admin login throttled', { username, ip });
+        }
+        throw err;
+      }
+      const user = await AdminUserModel.findOne({ username_lower: normalizeUsername(username) }).lean();
+      const ok = user ? await verifyPassword(password, user.password) : await burnPasswordCheck(password);
+      if (!user || !ok) {
+        await this.announce(ctx, 'admin.login_failed', { username, ip, reason: 'invalid_credentials' });
+        this.logger.info('Admin login failed', { username, ip });
+        throw new UnauthorizedError(INVALID_CREDENTIALS_MESSAGE, 'INVALID_CREDENTIALS');
+      }
+      await this.loginThrottle.release(username, ip);
+      if (needsRehash(user.password)) {
+        // Raised parameters reach old hashes at the next login; a concurrent change of the
+        // password wins over this upgrade.
+        const upgraded = await hashPassword(password);
+        await AdminUserModel.updateOne(
+          { _id: user._id, 'password.hash': user.password.hash },
+          { $set: { password: upgraded } },
+        );
+      }
+      return issueAdminToken(user);
+    },
+  }),
+
+  /** POST /api/admin/logout: the presented token stops working on every replica. */
+  logout: action({
+    params: objectSchema({}),
+    async handler(ctx) {
+      const principal = adminPrincipal(ctx.meta);
+      if (!principal) throw new UnauthorizedError('Missing or invalid bearer token');
+      await revokeToken(this.redis, principal);
+      return { success: true, message: 'Logged out' };
+    },
+  }),
+
+  /** GET /api/admin/license/auth-token: a short-lived token for the analytics front end only. */
+  analyticsToken: action({
+    params: objectSchema({}),
+    handler(ctx): TokenAnswer {
+      return issueAnalyticsToken(adminPrincipal(ctx.meta));
+    },
+  }),
+};

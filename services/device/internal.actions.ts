@@ -1,0 +1,163 @@
+/**
+ * Actions other services call over the broker (`visibility: 'public'`, never routed over HTTP): the
+ * license service claims seats, lists and counts activations, records heartbeats, compacts seats
+ * after a lowered limit and removes the activations of deleted licenses; the search service searches.
+ */
+import { actionFor } from '../../lib/core/schema-types.ts';
+import { objectSchema, type JsonSchema } from '../../lib/core/validation.ts';
+import {
+  APP_VERSION_SCHEMA,
+  HARDWARE_HASH_SCHEMA,
+  ID_SCHEMA,
+  LICENSE_KEY_SCHEMA,
+  MACHINE_NAME_SCHEMA,
+  SEARCH_TEXT_SCHEMA,
+} from '../../lib/core/schemas.ts';
+import { escapeRegex } from '../../lib/core/values.ts';
+import { ActivationModel } from '../../models/activation.model.ts';
+import type { ActivationAnswer, RegistrationAnswer } from './contract.ts';
+import type { DeviceThis } from './state.ts';
+import { toActivationAnswer, toActivationAnswers } from './answers.ts';
+import { bufferHeartbeat } from './heartbeat-buffer.ts';
+import { claimSeat, compactSeats } from './seats.ts';
+import { deviceFact, dropViewsAfterSeatChange } from './changes.ts';
+
+const action = actionFor<DeviceThis>();
+
+const MAX_ACTIVATIONS_SCHEMA = { type: 'integer', minimum: 1, maximum: 100_000 } as const satisfies JsonSchema;
+
+const REGISTER_PARAMS = objectSchema(
+  {
+    license_id: ID_SCHEMA,
+    license_key: LICENSE_KEY_SCHEMA,
+    max_activations: MAX_ACTIVATIONS_SCHEMA,
+    hardware_hash: HARDWARE_HASH_SCHEMA,
+    machine_name: MACHINE_NAME_SCHEMA,
+    app_version: APP_VERSION_SCHEMA,
+  },
+  ['license_id', 'license_key', 'max_activations', 'hardware_hash'],
+);
+
+const LICENSE_PARAMS = objectSchema({ license_id: ID_SCHEMA }, ['license_id']);
+
+const COUNT_ACTIVE_PARAMS = objectSchema({ license_ids: { type: 'array', items: ID_SCHEMA, maxItems: 10_000 } }, [
+  'license_ids',
+]);
+
+const HEARTBEAT_PARAMS = objectSchema({ license_id: ID_SCHEMA, activation_id: ID_SCHEMA }, [
+  'license_id',
+  'activation_id',
+]);
+
+const COMPACT_PARAMS = objectSchema({ license_id: ID_SCHEMA, max_activations: MAX_ACTIVATIONS_SCHEMA }, [
+  'license_id',
+  'max_activations',
+]);
+
+const REMOVE_PARAMS = objectSchema({ license_ids: { type: 'array', items: ID_SCHEMA, maxItems: 1000 } }, [
+  'license_ids',
+]);
+
+const SEARCH_PARAMS = objectSchema({ q: SEARCH_TEXT_SCHEMA, limit: { type: 'integer', minimum: 1, maximum: 100 } }, [
+  'q',
+  'limit',
+]);
+
+export const internalActions = {
+  /**
+   * Claims a seat for a machine, or returns its existing active record (refreshing machine name and
+   * app version). license.activate and the admin register-device call it after checking the license.
+   */
+  register: action({
+    visibility: 'public',
+    params: REGISTER_PARAMS,
+    async handler(ctx): Promise<RegistrationAnswer> {
+      const { doc, created } = await claimSeat(ctx.params);
+      if (created) {
+        await dropViewsAfterSeatChange(this, doc);
+        await this.announce(ctx, 'device.registered', deviceFact(doc));
+      }
+      return { activation: toActivationAnswer(doc), created };
+    },
+  }),
+
+  /** All activation records of a license (active and not), heartbeats merged. */
+  forLicense: action({
+    visibility: 'public',
+    params: LICENSE_PARAMS,
+    async handler(ctx): Promise<ActivationAnswer[]> {
+      const docs = await ActivationModel.find({ license_id: ctx.params.license_id }).sort({ _id: 1 }).lean();
+      return toActivationAnswers(this.redis, docs);
+    },
+  }),
+
+  /** Active activation counts for some licenses: `{ [license_id]: count }`. */
+  countActive: action({
+    visibility: 'public',
+    params: COUNT_ACTIVE_PARAMS,
+    async handler(ctx): Promise<Record<string, number>> {
+      const rows = await ActivationModel.aggregate<{ _id: number; count: number }>([
+        { $match: { license_id: { $in: ctx.params.license_ids }, is_active: true } },
+        { $group: { _id: '$license_id', count: { $sum: 1 } } },
+      ]);
+      const counts: Record<string, number> = {};
+      for (const id of ctx.params.license_ids) counts[id] = 0;
+      for (const row of rows) counts[row._id] = row.count;
+      return counts;
+    },
+  }),
+
+  /** Records a heartbeat in Redis (flushed to the record later). license.heartbeat calls it. */
+  recordHeartbeat: action({
+    visibility: 'public',
+    params: HEARTBEAT_PARAMS,
+    async handler(ctx): Promise<{ last_heartbeat: string }> {
+      const { license_id, activation_id } = ctx.params;
+      const now = Date.now();
+      await bufferHeartbeat(this.redis, activation_id, now);
+      await this.announce(ctx, 'device.heartbeat', { license_id, activation_id, at: now });
+      return { last_heartbeat: new Date(now).toISOString() };
+    },
+  }),
+
+  /** After a lowered limit (license quick-edit): moves seats at or above it below it (see seats.ts). */
+  compactSeats: action({
+    visibility: 'public',
+    params: COMPACT_PARAMS,
+    async handler(ctx): Promise<{ moved: number }> {
+      return { moved: await compactSeats(ctx.params.license_id, ctx.params.max_activations) };
+    },
+  }),
+
+  /** Removes every activation of some licenses (license deletion) and ends their sessions. */
+  removeForLicenses: action({
+    visibility: 'public',
+    params: REMOVE_PARAMS,
+    async handler(ctx): Promise<{ removed: number }> {
+      const docs = await ActivationModel.find(
+        { license_id: { $in: ctx.params.license_ids } },
+        { _id: 1, license_id: 1, license_key: 1 },
+      ).lean();
+      const res = await ActivationModel.deleteMany({ license_id: { $in: ctx.params.license_ids } });
+      await this.dropLicenseViews({
+        keys: [...new Set(docs.map(d => d.license_key))],
+        ended: docs.map(d => ({ license_id: d.license_id, activation_id: d._id })),
+      });
+      return { removed: res.deletedCount };
+    },
+  }),
+
+  /** Activations whose machine name or hardware hash contains the text (global search). */
+  search: action({
+    visibility: 'public',
+    params: SEARCH_PARAMS,
+    async handler(ctx): Promise<ActivationAnswer[]> {
+      const pattern = new RegExp(escapeRegex(ctx.params.q), 'i');
+      const docs = await ActivationModel.find({ $or: [{ machine_name: pattern }, { hardware_hash: pattern }] })
+        .sort({ _id: -1 })
+        .limit(ctx.params.limit)
+        .lean();
+      return toActivationAnswers(this.redis, docs);
+    },
+  }),
+};

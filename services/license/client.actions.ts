@@ -1,0 +1,214 @@
+/**
+ * The client licensing API (X-API-Key): activate, verify, heartbeat, license info, and the legacy
+ * routes of the reference's Python and C# clients. Verify is the hot path (verify-path.ts).
+ */
+import { createHash } from 'node:crypto';
+import { LicenseModel } from '../../models/license.model.ts';
+import { NotFoundError, RateLimitError, ServiceUnavailableError, ValidationError } from '../../lib/core/errors.ts';
+import { actionFor } from '../../lib/core/schema-types.ts';
+import { objectSchema, type JsonSchema } from '../../lib/core/validation.ts';
+import {
+  APP_VERSION_SCHEMA,
+  HARDWARE_HASH_SCHEMA,
+  ID_SCHEMA,
+  LICENSE_KEY_SCHEMA,
+  MACHINE_NAME_SCHEMA,
+} from '../../lib/core/schemas.ts';
+import { dateOnly } from '../../lib/core/values.ts';
+import type { ActivationAnswer } from '../device/contract.ts';
+import { activate } from './activation.ts';
+import type { HeartbeatAnswer, LicenseActivationAnswer } from './contract.ts';
+import { hardwareHashOf } from './hardware.ts';
+import type { LicenseThis } from './state.ts';
+import { customerStatus } from './verify-path.ts';
+
+const action = actionFor<LicenseThis>();
+
+/** What clients are told about the next heartbeat. */
+const HEARTBEAT_INTERVAL_SECONDS = 60;
+
+const HARDWARE_ID_SCHEMA = {
+  anyOf: [HARDWARE_HASH_SCHEMA, { type: 'object', minProperties: 1, maxProperties: 64 }],
+  description: 'A hardware hash string, or a HardwareInfo object hashed canonically (sorted keys, SHA-256)',
+} as const satisfies JsonSchema;
+
+/** An activation as license answers show it (license info, device lists). */
+export function toLicenseActivationAnswer(a: ActivationAnswer): LicenseActivationAnswer {
+  return {
+    id: a.id,
+    hardware_hash: a.hardware_hash,
+    machine_name: a.machine_name,
+    activated_at: a.activated_at,
+    last_heartbeat: a.last_heartbeat,
+    is_active: a.is_active,
+  };
+}
+
+export const clientActions = {
+  /** POST /api/license/activate */
+  activate: action({
+    params: objectSchema(
+      {
+        license_key: LICENSE_KEY_SCHEMA,
+        hardware_hash: HARDWARE_HASH_SCHEMA,
+        machine_name: MACHINE_NAME_SCHEMA,
+        app_version: APP_VERSION_SCHEMA,
+      },
+      ['license_key', 'hardware_hash'],
+    ),
+    handler(ctx) {
+      return activate(this, ctx, ctx.params);
+    },
+  }),
+
+  /** POST /api/v1/activate: the reference's Python and C# clients (hardware_id, string or object). */
+  activateLegacy: action({
+    params: objectSchema(
+      {
+        license_key: LICENSE_KEY_SCHEMA,
+        hardware_id: HARDWARE_ID_SCHEMA,
+        machine_name: MACHINE_NAME_SCHEMA,
+        app_version: APP_VERSION_SCHEMA,
+      },
+      ['license_key', 'hardware_id'],
+    ),
+    async handler(ctx) {
+      const { hardware_id, ...rest } = ctx.params;
+      const answer = await activate(this, ctx, { ...rest, hardware_hash: hardwareHashOf(hardware_id) });
+      return { success: true, activation_id: answer.activation.id, ...answer };
+    },
+  }),
+
+  /** POST /api/license/verify: always 200 for a well-formed request; `valid` and `code` say why. */
+  verify: action({
+    params: objectSchema(
+      { license_key: LICENSE_KEY_SCHEMA, hardware_hash: HARDWARE_HASH_SCHEMA, app_version: APP_VERSION_SCHEMA },
+      ['license_key', 'hardware_hash'],
+    ),
+    handler(ctx) {
+      // Not async: a warm verify is answered without creating a single promise here.
+      const p = ctx.params;
+      const verdict = this.verifier.answer(p.license_key, p.hardware_hash, p.app_version, { forceSession: false });
+      return verdict instanceof Promise ? verdict.then(v => v.answer) : verdict.answer;
+    },
+  }),
+
+  /** POST /api/v1/validate: verify for the reference's clients; a given activation_id must match. */
+  validateLegacy: action({
+    params: objectSchema(
+      {
+        license_key: LICENSE_KEY_SCHEMA,
+        activation_id: { anyOf: [ID_SCHEMA, { type: 'string', pattern: '^[0-9]{1,15}$' }] },
+        hardware_id: HARDWARE_ID_SCHEMA,
+        app_version: APP_VERSION_SCHEMA,
+      },
+      ['license_key', 'hardware_id'],
+    ),
+    async handler(ctx) {
+      const p = ctx.params;
+      const verdict = await this.verifier.answer(p.license_key, hardwareHashOf(p.hardware_id), p.app_version, {
+        forceSession: false,
+        activationId: p.activation_id === undefined ? undefined : Number(p.activation_id),
+      });
+      return verdict.answer;
+    },
+  }),
+
+  /** POST /api/license/heartbeat: like verify (same codes), and records the heartbeat. */
+  heartbeat: action({
+    params: objectSchema(
+      {
+        license_key: LICENSE_KEY_SCHEMA,
+        hardware_hash: HARDWARE_HASH_SCHEMA,
+        activation_id: ID_SCHEMA,
+        app_version: APP_VERSION_SCHEMA,
+      },
+      ['license_key'],
+    ),
+    async handler(ctx): Promise<HeartbeatAnswer> {
+      const p = ctx.params;
+      if (p.hardware_hash === undefined && p.activation_id === undefined) {
+        throw new ValidationError('hardware_hash or activation_id is required', {
+          field: 'hardware_hash',
+          reason: 'required',
+        });
+      }
+      const view = await this.verifier.view(p.license_key);
+      const hardwareHash =
+        p.hardware_hash ?? [...view.activations].find(([, a]) => a.id === p.activation_id)?.[0] ?? '';
+      // One limit per activation, whichever way the request names it; machines that are not
+      // activated are limited per (key, hardware) so they cannot hammer either.
+      const activation = view.activations.get(hardwareHash);
+      const limitKey = activation
+        ? `a:${activation.id}`
+        : `h:${p.license_key}:${hardwareHash || `id:${p.activation_id}`}`;
+      let decision;
+      try {
+        decision = await this.heartbeatLimiter.hit(createHash('sha1').update(limitKey).digest('hex'));
+      } catch {
+        throw new ServiceUnavailableError('Heartbeat store unavailable');
+      }
+      if (!decision.allowed) throw new RateLimitError(decision.resetSeconds, decision.limit);
+      (ctx.meta as { $responseHeaders?: Record<string, string> }).$responseHeaders = {
+        'X-RateLimit-Limit': String(decision.limit),
+        'X-RateLimit-Remaining': String(decision.remaining),
+        'X-RateLimit-Reset': String(decision.resetSeconds),
+      };
+      const { answer, activationId } = await this.verifier.answer(p.license_key, hardwareHash, p.app_version, {
+        forceSession: true,
+        activationId: p.activation_id,
+      });
+      let lastHeartbeat: string | null = null;
+      if (answer.valid && activationId !== undefined) {
+        const recorded = await ctx.call<{ last_heartbeat: string }, { license_id: number; activation_id: number }>(
+          'device.recordHeartbeat',
+          { license_id: view.license!.id, activation_id: activationId },
+        );
+        lastHeartbeat = recorded.last_heartbeat;
+      }
+      return {
+        success: answer.valid,
+        valid: answer.valid,
+        code: answer.code,
+        message: answer.valid ? 'Heartbeat recorded' : answer.message,
+        activation_id: answer.valid ? (activationId ?? null) : null,
+        last_heartbeat: lastHeartbeat,
+        next_heartbeat_seconds: HEARTBEAT_INTERVAL_SECONDS,
+        update_available: answer.update_available,
+        latest_version: answer.latest_version,
+      };
+    },
+  }),
+
+  /** GET /api/license/info/:license_key */
+  info: action({
+    params: objectSchema({ license_key: LICENSE_KEY_SCHEMA }, ['license_key']),
+    async handler(ctx) {
+      const doc = await LicenseModel.findOne({ key: ctx.params.license_key }).lean();
+      if (!doc) {
+        throw new NotFoundError('License not found', 'LICENSE_NOT_FOUND', {
+          field: 'license_key',
+          reason: 'not_found',
+        });
+      }
+      const [customer, activations] = await Promise.all([
+        customerStatus(this.broker, doc.customer_id),
+        ctx.call<ActivationAnswer[], { license_id: number }>('device.forLicense', { license_id: doc._id }),
+      ]);
+      return {
+        license: {
+          id: doc._id,
+          key: doc.key,
+          customer_name: customer?.name ?? null,
+          type: doc.type,
+          valid_from: dateOnly(doc.valid_from),
+          valid_until: dateOnly(doc.valid_until),
+          max_activations: doc.max_activations,
+          max_users: doc.max_users,
+          is_active: doc.is_active,
+        },
+        activations: activations.map(toLicenseActivationAnswer),
+      };
+    },
+  }),
+};

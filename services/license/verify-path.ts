@@ -1,0 +1,244 @@
+/**
+ * The verify hot path: every client app calls it at every start, so a warm verify is answered
+ * synchronously from memory, without a single promise, database read, Redis or network round trip
+ * (docs/performance.md has the measurements behind each choice).
+ *
+ * It answers from three in-process caches:
+ *  - the license's view (license, customer status, activations; view-cache.ts), dropped on every node
+ *    by whoever changes one of its sources before that writer answers (license.dropViews), and expired
+ *    after VIEW_MAX_AGE_MS so a node that missed a drop heals by itself;
+ *  - the release list (for update_available / latest_version), dropped the same way on a new release;
+ *  - the session memo of sessions.ts: an activation admitted to a max_users seat recently need not be
+ *    admitted again in Redis on every verify.
+ * When one of them is missing, verifySlow loads it and checks the session seat in Redis.
+ */
+import type { Logger, ServiceBroker } from 'moleculer';
+import { LicenseModel, type LicenseDoc } from '../../models/license.model.ts';
+import { dateOnly } from '../../lib/core/values.ts';
+import { updateFor, type ReleaseInfo, type UpdateAnswer } from '../../lib/domain/releases.ts';
+import type { ActivationAnswer } from '../device/contract.ts';
+import type { VerifyAnswer } from './contract.ts';
+import type { SessionStore } from './sessions.ts';
+import { ViewCache } from './view-cache.ts';
+import { VERIFY_MESSAGES, evaluate, type LicenseSnapshot, type LicenseView, type VerifyCode } from './verdict.ts';
+
+/** A view older than this is reloaded even without a drop, so a missed drop heals itself. */
+const VIEW_MAX_AGE_MS = 60_000;
+const VIEW_MAX_ENTRIES = 100_000;
+const RELEASES_MAX_AGE_MS = 30_000;
+/** Distinct client versions whose update answer is remembered per release list. */
+const UPDATE_MEMO_MAX = 10_000;
+
+/** The customer fields a view needs (`customer.statuses`). */
+export interface CustomerStatus {
+  id: number;
+  name: string;
+  email: string;
+  is_active: boolean;
+}
+
+/** The answer, and the activation that was found valid (heartbeats record it). */
+export interface Verdict {
+  answer: VerifyAnswer;
+  activationId: number | undefined;
+}
+
+export interface VerifyOptions {
+  /** Heartbeats always refresh the session in Redis; verifies may rely on a recent admission. */
+  forceSession: boolean;
+  /** Legacy clients name their activation; it must be this machine's. */
+  activationId?: number;
+}
+
+export const NO_LICENSE_VIEW: LicenseView = { license: null, customer: null, activations: new Map() };
+
+function snapshot(doc: LicenseDoc): LicenseSnapshot {
+  return {
+    id: doc._id,
+    key: doc.key,
+    customer_id: doc.customer_id,
+    type: doc.type,
+    valid_from: doc.valid_from,
+    valid_until: doc.valid_until,
+    max_activations: doc.max_activations,
+    max_users: doc.max_users,
+    is_active: doc.is_active,
+  };
+}
+
+export function viewOf(doc: LicenseDoc, customer: CustomerStatus | null, activations: ActivationAnswer[]): LicenseView {
+  return {
+    license: snapshot(doc),
+    // A customer deleted behind the license's back counts as disabled.
+    customer: doc.customer_id === null ? null : (customer ?? { name: '', is_active: false }),
+    activations: new Map(activations.map(a => [a.hardware_hash, { id: a.id, is_active: a.is_active }])),
+  };
+}
+
+/** The customer a license belongs to, as the customer service reports it; null when it has none. */
+export async function customerStatus(broker: ServiceBroker, id: number | null): Promise<CustomerStatus | null> {
+  if (id === null) return null;
+  const [status] = await broker.call<CustomerStatus[], { ids: number[] }>('customer.statuses', { ids: [id] });
+  return status ?? null;
+}
+
+interface ReleaseCache {
+  list: Promise<ReleaseInfo[]>;
+  at: number;
+  /** The loaded list, once in: lets a warm verify skip the promise. */
+  ready?: ReleaseInfo[];
+}
+
+export class VerifyPath {
+  private readonly broker: ServiceBroker;
+  private readonly logger: Logger;
+  private readonly sessions: SessionStore;
+  private readonly views = new ViewCache<LicenseView>(VIEW_MAX_AGE_MS, VIEW_MAX_ENTRIES);
+  private releases: ReleaseCache | null = null;
+  private updates: { list: ReleaseInfo[]; byVersion: Map<string, UpdateAnswer> } | null = null;
+
+  constructor(broker: ServiceBroker, logger: Logger, sessions: SessionStore) {
+    this.broker = broker;
+    this.logger = logger;
+    this.sessions = sessions;
+  }
+
+  /**
+   * The verify answer. Warm (view, releases and a recent session admission in memory) it is computed
+   * synchronously, with no promise at all; otherwise verifySlow loads what is missing.
+   */
+  answer(
+    key: string,
+    hardwareHash: string,
+    appVersion: string | undefined,
+    opts: VerifyOptions,
+  ): Verdict | Promise<Verdict> {
+    const now = Date.now();
+    const view = this.views.peek(key, now);
+    const releases = this.releases && now - this.releases.at <= RELEASES_MAX_AGE_MS ? this.releases.ready : undefined;
+    if (view && releases) {
+      const { code, activation } = evaluate(view, hardwareHash, now, opts.activationId);
+      if (
+        code !== 'VALID' ||
+        (activation && !opts.forceSession && this.sessions.admittedRecently(activation.id, now))
+      ) {
+        return { answer: this.compose(view, releases, code, appVersion), activationId: activation?.id };
+      }
+    }
+    return this.answerSlow(key, hardwareHash, appVersion, opts, now);
+  }
+
+  /** The license's view, from the cache or loaded (concurrent loads of one key share one read). */
+  view(key: string): Promise<LicenseView> {
+    return this.views.get(key, () => this.loadView(key));
+  }
+
+  dropView(key: string): void {
+    this.views.invalidate(key);
+  }
+
+  dropAllViews(): void {
+    this.views.clear();
+  }
+
+  /** Drops the views of these customers' licenses (a customer was changed or deleted). */
+  dropCustomerViews(customerIds: number[]): void {
+    const ids = new Set(customerIds);
+    this.views.invalidateWhere(view => view.license !== null && ids.has(view.license.customer_id ?? -1));
+  }
+
+  dropReleases(): void {
+    this.releases = null;
+  }
+
+  private async answerSlow(
+    key: string,
+    hardwareHash: string,
+    appVersion: string | undefined,
+    opts: VerifyOptions,
+    now: number,
+  ): Promise<Verdict> {
+    const [view, releases] = await Promise.all([this.view(key), this.releaseList()]);
+    let { code, activation } = evaluate(view, hardwareHash, now, opts.activationId);
+    if (code === 'VALID' && activation && view.license) {
+      let admitted = true;
+      try {
+        admitted = await this.sessions.touch(
+          view.license.id,
+          activation.id,
+          view.license.max_users,
+          opts.forceSession,
+          now,
+        );
+      } catch (err) {
+        // Redis away: a client must still be able to start; the seat count is enforced again once
+        // Redis is back (fail open, logged).
+        this.logger.warn('Session store unavailable, admitting without a seat check', {
+          message: (err as Error).message,
+        });
+      }
+      if (!admitted) {
+        code = 'TOO_MANY_USERS';
+        activation = undefined;
+      }
+    }
+    return { answer: this.compose(view, releases, code, appVersion), activationId: activation?.id };
+  }
+
+  private async loadView(key: string): Promise<LicenseView> {
+    const doc = await LicenseModel.findOne({ key }).lean();
+    if (!doc) return NO_LICENSE_VIEW;
+    const [customer, activations] = await Promise.all([
+      customerStatus(this.broker, doc.customer_id),
+      this.broker.call<ActivationAnswer[], { license_id: number }>('device.forLicense', { license_id: doc._id }),
+    ]);
+    return viewOf(doc, customer, activations);
+  }
+
+  private releaseList(): Promise<ReleaseInfo[]> {
+    if (!this.releases || Date.now() - this.releases.at > RELEASES_MAX_AGE_MS) {
+      const list = this.broker.call<ReleaseInfo[], Record<string, never>>('version.all', {}).catch((err: Error) => {
+        // Update information is a courtesy on verify: without it the license answer still stands.
+        this.logger.warn('Release list unavailable for verify', { message: err.message });
+        this.releases = null;
+        return [] as ReleaseInfo[];
+      });
+      const record: ReleaseCache = { list, at: Date.now() };
+      void list.then(ready => {
+        record.ready = ready;
+      });
+      this.releases = record;
+    }
+    return this.releases.list;
+  }
+
+  /** Update fields per client version, computed once per release list (semver parsing is not free). */
+  private updateAnswer(releases: ReleaseInfo[], appVersion: string | undefined): UpdateAnswer {
+    if (this.updates?.list !== releases) this.updates = { list: releases, byVersion: new Map() };
+    const key = appVersion ?? '';
+    let answer = this.updates.byVersion.get(key);
+    if (!answer) {
+      answer = updateFor(releases, appVersion);
+      if (this.updates.byVersion.size < UPDATE_MEMO_MAX) this.updates.byVersion.set(key, answer);
+    }
+    return answer;
+  }
+
+  private compose(
+    view: LicenseView,
+    releases: ReleaseInfo[],
+    code: VerifyCode,
+    appVersion: string | undefined,
+  ): VerifyAnswer {
+    const update = this.updateAnswer(releases, appVersion);
+    const license = view.license;
+    // Field order as in the reference's example answer.
+    const answer: VerifyAnswer = { valid: code === 'VALID', code, message: VERIFY_MESSAGES[code] };
+    if (license) {
+      answer.license = { key: license.key, valid_until: dateOnly(license.valid_until), max_users: license.max_users };
+    }
+    answer.update_available = update.update_available;
+    answer.latest_version = update.latest_version;
+    return answer;
+  }
+}

@@ -22,3 +22,8 @@ export function dateOnly(date: Date | null): string | null {
 export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** The pagination block of list answers: where this page is, and whether more follow. */
+export function pagination(page: number, limit: number, total: number) {
+  return { page, limit, total, pages: Math.ceil(total / limit), more: page * limit < total };
+}

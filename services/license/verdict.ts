@@ -1,7 +1,7 @@
 /**
- * The verify decision, as a pure function of a license view: checks in a fixed, documented order, the
- * first failing one gives the reason code (docs/verify.md). The session check (TOO_MANY_USERS) comes
- * last and needs Redis, so the service does it after this answers VALID-so-far.
+ * The verify decision, as a pure function of a license view: checks in a fixed, documented order
+ * (README, "Client API"); the first failing one gives the reason code. The session check
+ * (TOO_MANY_USERS) comes last and needs Redis, so verify-path.ts does it after this answers VALID.
  */
 
 export const VERIFY_CODES = [

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'moleculer';
+import { pagination } from '../../lib/core/values.ts';
 import { actionFor } from '../../lib/core/schema-types.ts';
 import { objectSchema, type JsonSchema } from '../../lib/core/validation.ts';
 import { ID_SCHEMA, PAGE_SCHEMA } from '../../lib/core/schemas.ts';
@@ -111,13 +112,7 @@ export const adminActions = {
       ]);
       return {
         resources: docs.map(toResourceAnswer),
-        pagination: {
-          page: p.page,
-          limit: p.limit,
-          total,
-          pages: Math.ceil(total / p.limit),
-          more: p.page * p.limit < total,
-        },
+        pagination: pagination(p.page, p.limit, total),
       };
     },
   }),

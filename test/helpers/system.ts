@@ -8,20 +8,11 @@ import type { AddressInfo } from 'node:net';
 import type { ServiceBroker } from 'moleculer';
 import mongoose from 'mongoose';
 import { Redis } from 'ioredis';
-import { reloadConfig, type ServiceName } from '../../config/index.ts';
+import { KNOWN_SERVICES, reloadConfig, type ServiceName } from '../../config/index.ts';
 import { createBroker, loadServices } from '../../lib/infra/broker.ts';
 
 export const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
-export const ALL_SERVICES: ServiceName[] = [
-  'api',
-  'auth',
-  'license',
-  'device',
-  'version',
-  'customer',
-  'resource',
-  'search',
-];
+export const ALL_SERVICES: ServiceName[] = [...KNOWN_SERVICES];
 
 export interface SystemOptions {
   /** One entry per node; default: one node with every service. */

@@ -199,7 +199,7 @@ describe('POST /api/license/verify', function () {
     });
 
     describe('no stale cache', function () {
-      it('a license deactivated in the database answers INACTIVE on the very next verify after license.changed', async function () {
+      it('a license deactivated in the database answers INACTIVE on the very next verify after the edit (views dropped on every node first)', async function () {
         const license = await createLicense();
         const { hw } = await activate(license);
         expectValid(await verify({ license_key: license.key, hardware_hash: hw }));

@@ -27,3 +27,8 @@ export function escapeRegex(text: string): string {
 export function pagination(page: number, limit: number, total: number) {
   return { page, limit, total, pages: Math.ceil(total / limit), more: page * limit < total };
 }
+
+/** "1 license", "3 licenses": counts in messages read as a person would write them. */
+export function counted(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}

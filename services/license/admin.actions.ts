@@ -9,7 +9,7 @@ import { AppError, ConflictError, NotFoundError, ValidationError, isDuplicateKey
 import { actionFor } from '../../lib/core/schema-types.ts';
 import { objectSchema, type JsonSchema } from '../../lib/core/validation.ts';
 import { DATE_SCHEMA, ID_SCHEMA, LICENSE_KEY_SCHEMA, SEARCH_TEXT_SCHEMA } from '../../lib/core/schemas.ts';
-import { escapeRegex, fromDay, startOfDay, pagination } from '../../lib/core/values.ts';
+import { escapeRegex, fromDay, startOfDay, pagination, counted } from '../../lib/core/values.ts';
 import { LICENSE_STATUSES, statusFilter, toLicenseAnswer, type LicenseListEntry } from './contract.ts';
 import { generateLicenseKey } from './license-keys.ts';
 import { announceLicenseChange, bulkSetActive, findLicense, licenseNotFound, withActivationCounts } from './records.ts';
@@ -225,7 +225,7 @@ export const adminActions = {
         success: true,
         deleted: ids.length,
         not_found: ctx.params.license_ids.filter(id => !found.has(id)),
-        message: `${ids.length} licenses deleted successfully`,
+        message: `${counted(ids.length, 'license')} deleted successfully`,
       };
     },
   }),

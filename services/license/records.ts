@@ -4,6 +4,7 @@
  * is published (views dropped on every node first, then one `license.updated` fact per license).
  */
 import type { Context } from 'moleculer';
+import { counted } from '../../lib/core/values.ts';
 import { LicenseModel, type LicenseDoc } from '../../models/license.model.ts';
 import { NotFoundError } from '../../lib/core/errors.ts';
 import { toLicenseAnswer, type LicenseListEntry } from './contract.ts';
@@ -56,6 +57,6 @@ export async function bulkSetActive(svc: LicenseThis, ctx: Context, ids: number[
     success: true,
     count: found.length,
     not_found: ids.filter(id => !present.has(id)),
-    message: `${found.length} licenses ${verb} successfully`,
+    message: `${counted(found.length, 'license')} ${verb} successfully`,
   };
 }

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'moleculer';
-import { pagination } from '../../lib/core/values.ts';
+import { pagination, counted } from '../../lib/core/values.ts';
 import { actionFor } from '../../lib/core/schema-types.ts';
 import { objectSchema, type JsonSchema } from '../../lib/core/validation.ts';
 import { ID_SCHEMA, PAGE_SCHEMA } from '../../lib/core/schemas.ts';
@@ -174,7 +174,11 @@ export const adminActions = {
         throw err;
       }
       await this.announce(ctx, 'resource.allocated', { license_id: licenseId, resource_ids: ids });
-      return { success: true, allocated: ids.length, message: `${ids.length} resources allocated successfully` };
+      return {
+        success: true,
+        allocated: ids.length,
+        message: `${counted(ids.length, 'resource')} allocated successfully`,
+      };
     },
   }),
 
@@ -228,7 +232,7 @@ export const adminActions = {
         success: true,
         released: done.length,
         not_allocated: ids.filter(id => !doneIds.has(id)),
-        message: `${done.length} resources released successfully`,
+        message: `${counted(done.length, 'resource')} released successfully`,
       };
     },
   }),

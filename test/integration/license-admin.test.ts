@@ -503,7 +503,7 @@ describe('license management admin API', function () {
         success: true,
         count: 1,
         not_found: [987_654, 987_655],
-        message: '1 licenses deactivated successfully',
+        message: '1 license deactivated successfully',
       });
       expect((await stored(license.id))?.is_active).to.equal(false);
       const none = await api('POST', '/api/licenses/bulk-activate', { license_ids: [987_654] });
@@ -564,7 +564,7 @@ describe('license management admin API', function () {
         success: true,
         deleted: 1,
         not_found: [987_654],
-        message: '1 licenses deleted successfully',
+        message: '1 license deleted successfully',
       });
 
       expect(await stored(doomed.id)).to.equal(null);

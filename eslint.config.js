@@ -7,7 +7,19 @@ import security from 'eslint-plugin-security';
 import project from './scripts/lint/no-import-cycle.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'tools/', '.data/', 'coverage/', 'test-output/', 'web/assets/vendor/'] },
+  // k8s/ and deploy/ hold scripts for other programs (mongosh), not the project's code.
+  {
+    ignores: [
+      'node_modules/',
+      'tools/',
+      '.data/',
+      'coverage/',
+      'test-output/',
+      'web/assets/vendor/',
+      'k8s/',
+      'deploy/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   security.configs.recommended,

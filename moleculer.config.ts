@@ -4,7 +4,7 @@
 import type { BrokerOptions } from 'moleculer';
 import { config } from './config/index.ts';
 import { AjvValidator } from './lib/core/validation.ts';
-import { ScrapeReporter } from './lib/observability/metrics.ts';
+import { PRIVATE_METRICS, ScrapeReporter } from './lib/observability/metrics.ts';
 import { ActionMetricsMiddleware } from './lib/observability/hot-metrics.ts';
 
 export function brokerOptions(): BrokerOptions {
@@ -48,7 +48,9 @@ export function brokerOptions(): BrokerOptions {
     validator: new AjvValidator({}),
     metrics: {
       enabled: true,
-      reporter: [new ScrapeReporter({ port: cfg.metricsPort ?? false, includes: undefined }) as never],
+      // Moleculer skips process and OS metrics under NODE_ENV=test; tests run the production wiring.
+      collectProcessMetrics: true,
+      reporter: [new ScrapeReporter({ port: cfg.metricsPort ?? false, excludes: PRIVATE_METRICS }) as never],
     },
     tracing: { enabled: false },
     // Moleculer's internal middlewares in their usual order, with its request-metrics middleware

@@ -20,6 +20,10 @@ export const KNOWN_SERVICES = [
   'customer',
   'resource',
   'search',
+  'webhook',
+  'monitoring',
+  'lead',
+  'web',
 ] as const;
 export type ServiceName = (typeof KNOWN_SERVICES)[number];
 
@@ -50,8 +54,17 @@ export interface Config {
   namespace: string;
   jwtSecret: string;
   logLevel: LogLevel;
-  /** Port of a standalone Prometheus endpoint for nodes without the gateway; null: none. */
+  /** Port of a node's own Prometheus endpoint (every node, the gateway too); null: none. */
   metricsPort: number | null;
+  /** Whether the gateway also serves GET /metrics on the API port (never by default in production). */
+  metricsOnApiPort: boolean;
+  /** How long a database socket may stay silent during an operation before it fails (503). */
+  databaseSocketTimeoutMs: number;
+  /**
+   * Port of the node health server (/health/live, /health/ready, /health) that nodes without the
+   * gateway open for their probes (lib/infra/node-health.ts); null: none. Gateway nodes answer on PORT.
+   */
+  healthPort: number | null;
   requestTimeoutMs: number;
   maxBodyBytes: number;
   rateLimit: {
@@ -65,6 +78,30 @@ export interface Config {
     /** A device silent for longer than this counts as inactive and its session ends. */
     timeoutSeconds: number;
   };
+  /** Live stats and alerts (services/monitoring, docs/monitoring.md). */
+  monitoring: {
+    /** How long live-stats figures are reused before they are asked again. */
+    liveStatsCacheMs: number;
+    /** How often the alert conditions are evaluated (once per tick cluster-wide). */
+    alertEverySeconds: number;
+    /** More than `count` anomalies detected within `minutes`: a warning. */
+    anomalyBurst: { count: number; minutes: number };
+    /** 5xx share of the gateways' requests over the last `minutes`, from `minRequests` requests on. */
+    errorRate: { percent: number; minutes: number; minRequests: number };
+  };
+  /** Anomaly detector thresholds (docs/monitoring.md). */
+  anomalies: {
+    /** unusual_activation_pattern: this many activations of one license within the window. */
+    activations: number;
+    activationWindowSeconds: number;
+    /** excessive_heartbeats: this many heartbeats beyond the rate limit in one limiter window. */
+    heartbeatExcess: number;
+    /** license_hopping: one hardware hash activated on this many licenses within the window. */
+    hoppingLicenses: number;
+    /** license_hopping: this many seat changes (activations + deactivations) of one license. */
+    churnChanges: number;
+    hoppingWindowSeconds: number;
+  };
   admin: {
     username: string;
     password: string;
@@ -73,6 +110,23 @@ export interface Config {
   };
   /** Trust X-Forwarded-For for the client IP (only behind a proxy that sets it). */
   trustProxy: boolean;
+  /** The staff's web pages (services/web, docs/web.md). */
+  web: {
+    /** A page session ends after this long without a request (sliding)... */
+    sessionIdleSeconds: number;
+    /** ...and this long after login at the latest. */
+    sessionMaxSeconds: number;
+    /** Largest file a page accepts (the leads' CSV import). */
+    uploadMaxBytes: number;
+  };
+  webhook: {
+    /** Encrypts endpoint signing secrets at rest (AES-256-GCM, key derived from it). */
+    secretKey: string;
+    /** Deadline of one delivery attempt (connect, send, answer). */
+    timeoutMs: number;
+    /** Delays in seconds before each retry after a failed attempt; exhausted: the delivery fails. */
+    retrySchedule: number[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -173,6 +227,39 @@ function services(env: Env): ServiceName[] {
   return [...new Set(names)] as ServiceName[];
 }
 
+/** Outside production only: a fixed key keeps development secrets readable across restarts. */
+export const DEV_WEBHOOK_SECRET_KEY = 'dev_webhook_secret_key_not_for_production';
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800];
+
+function webhookSecretKey(env: Env, isProduction: boolean, runsWebhooks: boolean): string {
+  const raw = read(env, 'WEBHOOK_SECRET_KEY');
+  if (raw === undefined) {
+    // Only the nodes that run the webhook service sign and store secrets.
+    if (isProduction && runsWebhooks) {
+      throw new ConfigError('WEBHOOK_SECRET_KEY', 'is required when NODE_ENV=production (the webhook service runs)');
+    }
+    return DEV_WEBHOOK_SECRET_KEY;
+  }
+  if (raw.length < 32) throw new ConfigError('WEBHOOK_SECRET_KEY', 'must be at least 32 characters');
+  if (isProduction && raw === DEV_WEBHOOK_SECRET_KEY) {
+    throw new ConfigError('WEBHOOK_SECRET_KEY', 'must not be the development default in production');
+  }
+  return raw;
+}
+
+function retrySchedule(env: Env): number[] {
+  const raw = read(env, 'WEBHOOK_RETRY_SCHEDULE');
+  if (raw === undefined) return [...DEFAULT_WEBHOOK_RETRY_SCHEDULE];
+  const parts = raw.split(',').map(s => s.trim());
+  if (parts.length > 30 || !parts.every(p => /^\d{1,6}$/.test(p) && Number(p) <= 604_800)) {
+    throw new ConfigError(
+      'WEBHOOK_RETRY_SCHEDULE',
+      `must be 1 to 30 comma-separated delays in seconds, each at most 604800 (got "${raw}")`,
+    );
+  }
+  return parts.map(Number);
+}
+
 export const DEFAULT_MONGO_URL = 'mongodb://127.0.0.1:27017/license_server';
 const DEV_JWT_SECRET = TEST_CREDENTIALS.jwtSecret;
 
@@ -211,7 +298,13 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('ADMIN_PASSWORD', 'must be at least 12 characters in production');
   }
 
-  const metricsPort = integer(env, 'METRICS_PORT', 0, 0, 65535);
+  // Production serves metrics on an internal port only: the API port is public, and /metrics tells
+  // strangers how busy the server is.
+  const metricsPort = integer(env, 'METRICS_PORT', isProduction ? 9464 : 0, 0, 65535);
+  const metricsOnApiPort = boolean(env, 'METRICS_ON_API_PORT', !isProduction);
+  // Containers run in production mode: their probes find every node without the gateway on 8081.
+  const healthPort = integer(env, 'HEALTH_PORT', isProduction ? 8081 : 0, 0, 65535);
+  const serviceNames = services(env);
   const embeddedMongoPort = integer(env, 'EMBEDDED_MONGO_PORT', 27017, 1, 65535);
 
   return {
@@ -224,12 +317,15 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedMongoPort,
     redisUrl: redisUrl(env),
     transporter,
-    services: services(env),
+    services: serviceNames,
     nodeId: read(env, 'NODE_ID') ?? null,
     namespace: read(env, 'NAMESPACE') ?? '',
     jwtSecret,
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'warn' : 'info'),
     metricsPort: metricsPort === 0 ? null : metricsPort,
+    metricsOnApiPort,
+    databaseSocketTimeoutMs: integer(env, 'DATABASE_SOCKET_TIMEOUT_MS', 5000, 500, 600_000),
+    healthPort: healthPort === 0 ? null : healthPort,
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 10_000, 100, 300_000),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),
     rateLimit: {
@@ -241,6 +337,27 @@ export function loadConfig(env: Env = process.env): Config {
     heartbeat: {
       timeoutSeconds: integer(env, 'HEARTBEAT_TIMEOUT_SECONDS', 180, 10, 86_400),
     },
+    monitoring: {
+      liveStatsCacheMs: integer(env, 'LIVE_STATS_CACHE_MS', 5000, 0, 60_000),
+      alertEverySeconds: integer(env, 'ALERT_EVALUATION_SECONDS', 15, 1, 3600),
+      anomalyBurst: {
+        count: integer(env, 'ALERT_ANOMALY_BURST_COUNT', 5, 0, 1_000_000),
+        minutes: integer(env, 'ALERT_ANOMALY_BURST_MINUTES', 10, 1, 1440),
+      },
+      errorRate: {
+        percent: integer(env, 'ALERT_ERROR_RATE_PERCENT', 5, 1, 100),
+        minutes: integer(env, 'ALERT_ERROR_RATE_MINUTES', 5, 1, 60),
+        minRequests: integer(env, 'ALERT_ERROR_RATE_MIN_REQUESTS', 50, 1, 1_000_000_000),
+      },
+    },
+    anomalies: {
+      activations: integer(env, 'ANOMALY_ACTIVATIONS', 10, 2, 1_000_000),
+      activationWindowSeconds: integer(env, 'ANOMALY_ACTIVATION_WINDOW_SECONDS', 600, 10, 7 * 86_400),
+      heartbeatExcess: integer(env, 'ANOMALY_HEARTBEAT_EXCESS', 10, 1, 1_000_000),
+      hoppingLicenses: integer(env, 'ANOMALY_HOPPING_LICENSES', 3, 2, 10_000),
+      churnChanges: integer(env, 'ANOMALY_CHURN_CHANGES', 10, 2, 1_000_000),
+      hoppingWindowSeconds: integer(env, 'ANOMALY_HOPPING_WINDOW_SECONDS', 86_400, 60, 30 * 86_400),
+    },
     admin: {
       username: adminUsername,
       password: adminPassword,
@@ -248,6 +365,17 @@ export function loadConfig(env: Env = process.env): Config {
       analyticsTokenTtlSeconds: integer(env, 'ANALYTICS_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
     },
     trustProxy: boolean(env, 'TRUST_PROXY', false),
+    web: {
+      sessionIdleSeconds: integer(env, 'WEB_SESSION_IDLE_SECONDS', 2 * 3600, 60, 30 * 86_400),
+      // At most 30 days: a user's revocation (revoked-user:<id>) is kept that long.
+      sessionMaxSeconds: integer(env, 'WEB_SESSION_MAX_SECONDS', 12 * 3600, 60, 30 * 86_400),
+      uploadMaxBytes: integer(env, 'WEB_UPLOAD_MAX_BYTES', 2 * 1024 * 1024, 1024, 16 * 1024 * 1024),
+    },
+    webhook: {
+      secretKey: webhookSecretKey(env, isProduction, serviceNames.includes('webhook')),
+      timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      retrySchedule: retrySchedule(env),
+    },
   };
 }
 

@@ -1,11 +1,13 @@
 /**
  * Announcing facts: `this.announce(ctx, name, payload)` emits (or broadcasts, as the catalogue says)
- * one event of lib/core/events.ts. Only catalogued names with their payload type compile. The state
+ * one event of lib/core/events.ts. Only catalogued names with their payload type compile. Every fact
+ * gets a unique `event_id` and its time `at` (FactEnvelope), so listeners can deduplicate and order. The state
  * change has happened when a fact is announced, so a failed emit is logged, never turned into the
  * caller's error (the client's write did succeed).
  */
+import { randomUUID } from 'node:crypto';
 import type { Context, Service, ServiceSchema } from 'moleculer';
-import { EVENTS, type EventName, type EventPayloads } from '../lib/core/events.ts';
+import { EVENTS, type EventName, type EventPayloads, type Fact } from '../lib/core/events.ts';
 
 export interface FactsMethods {
   announce<E extends EventName>(ctx: Context | null, name: E, payload: EventPayloads[E]): Promise<void>;
@@ -18,9 +20,10 @@ async function announce<E extends EventName>(
   payload: EventPayloads[E],
 ): Promise<void> {
   const broadcast = EVENTS[name].delivery === 'broadcast';
+  const fact: Fact<E> = { ...payload, event_id: randomUUID(), at: new Date().toISOString() };
   try {
-    if (ctx) await (broadcast ? ctx.broadcast(name, payload) : ctx.emit(name, payload));
-    else await (broadcast ? this.broker.broadcast(name, payload) : this.broker.emit(name, payload));
+    if (ctx) await (broadcast ? ctx.broadcast(name, fact) : ctx.emit(name, fact));
+    else await (broadcast ? this.broker.broadcast(name, fact) : this.broker.emit(name, fact));
   } catch (err) {
     this.logger.warn('Could not announce a fact', { event: name, message: (err as Error).message });
   }

@@ -48,5 +48,7 @@ activationSchema.index({ license_id: 1, hardware_hash: 1 }, { unique: true });
 activationSchema.index({ license_id: 1, slot: 1 }, { unique: true });
 activationSchema.index({ license_key: 1, hardware_hash: 1 });
 activationSchema.index({ hardware_hash: 1 });
+// Monitoring: the active activation count across all licenses.
+activationSchema.index({ is_active: 1 });
 
 export const ActivationModel = mongoose.model<ActivationDoc>('Activation', activationSchema);

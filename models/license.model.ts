@@ -20,6 +20,11 @@ export interface LicenseDoc {
   is_active: boolean;
   /** Set once, atomically, by the expiry job: `license.expired` fires exactly once. */
   expired_notified: boolean;
+  /**
+   * The share of max_activations in use last announced: 0, 80 or 100. Moved by one compare-and-set per
+   * change, so `license.usage_threshold` fires once per upward crossing across replicas (absent: 0).
+   */
+  activation_level: number;
   notes: string;
   created_at: Date;
   updated_at: Date;
@@ -37,6 +42,7 @@ const licenseSchema = new Schema<LicenseDoc>(
     max_users: { type: Number, required: true, min: 1 },
     is_active: { type: Boolean, required: true, default: true },
     expired_notified: { type: Boolean, default: false },
+    activation_level: { type: Number, default: 0 },
     notes: { type: String, default: '', maxlength: 2000 },
     created_at: { type: Date, required: true, default: () => new Date() },
     updated_at: { type: Date, required: true, default: () => new Date() },
@@ -46,5 +52,8 @@ const licenseSchema = new Schema<LicenseDoc>(
 licenseSchema.index({ key: 1 }, { unique: true });
 licenseSchema.index({ customer_id: 1 });
 licenseSchema.index({ valid_until: 1, expired_notified: 1 });
+// Monitoring: counting active licenses, listing those at full seat usage.
+licenseSchema.index({ is_active: 1, valid_until: 1 });
+licenseSchema.index({ activation_level: 1 });
 
 export const LicenseModel = mongoose.model<LicenseDoc>('License', licenseSchema);

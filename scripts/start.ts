@@ -6,26 +6,53 @@
  *   npm start                      every service in one process, in-process transporter
  *   SERVICES=api TRANSPORTER=nats://127.0.0.1:4222 npm start     one gateway node
  */
+import type { Server } from 'node:http';
+import { FORCED_EXIT_MS, SHUTDOWN } from '../config/topology.ts';
 import { createBroker, loadServices } from '../lib/infra/broker.ts';
-import { embeddedMongoIfNeeded, loadConfigOrExit } from './lib/boot.ts';
+import { gracefulStop, trackRequests } from '../lib/infra/graceful-stop.ts';
+import { nodeHealth } from '../lib/infra/node-health.ts';
+import { dependenciesOrExit, embeddedMongoIfNeeded, loadConfigOrExit } from './lib/boot.ts';
 
 async function main(): Promise<void> {
   const cfg = loadConfigOrExit();
+  const dependencies = await dependenciesOrExit(cfg);
   const mongo = await embeddedMongoIfNeeded(cfg);
 
   const broker = createBroker({ skipProcessEventRegistration: true });
   await loadServices(broker, cfg.services);
+  // The gateway's server exists from created() on: count its requests before it listens, so a drain
+  // knows what is in flight (lib/infra/graceful-stop.ts).
+  const gateway = broker.getLocalService('api') as unknown as { server?: Server | null } | undefined;
+  if (gateway?.server) trackRequests(gateway.server);
+  // Nodes without the gateway answer their probes on HEALTH_PORT, from before the broker starts: a
+  // slow start is alive but not ready.
+  if (!gateway && cfg.healthPort !== null) {
+    try {
+      await nodeHealth(broker).listen(cfg.healthPort, cfg.host);
+    } catch (err) {
+      process.stderr.write(`Cannot serve health probes on port ${cfg.healthPort}: ${(err as Error).message}\n`);
+      await mongo?.stop();
+      dependencies.stop();
+      process.exit(1);
+    }
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     broker.logger.info(`${signal} received, shutting down`);
-    const force = setTimeout(() => process.exit(1), 20_000);
+    // Not-ready at once, in-flight HTTP requests and broker calls finish, then the exit; forced before
+    // the grace period ends (config/topology.ts).
+    const force = setTimeout(() => {
+      process.stderr.write(`Shutdown did not finish within ${FORCED_EXIT_MS / 1000} s: exiting\n`);
+      process.exit(1);
+    }, FORCED_EXIT_MS);
     force.unref();
     try {
-      await broker.stop();
+      await gracefulStop(broker, { drainMs: SHUTDOWN.drainSeconds * 1000 });
       await mongo?.stop();
+      dependencies.stop();
       process.exit(0);
     } catch (err) {
       process.stderr.write(`Shutdown failed: ${(err as Error).message}\n`);
@@ -40,7 +67,9 @@ async function main(): Promise<void> {
   } catch (err) {
     process.stderr.write(`Start-up failed: ${(err as Error).message}\n`);
     await broker.stop().catch(() => undefined);
+    await nodeHealth(broker).close();
     await mongo?.stop();
+    dependencies.stop();
     process.exit(1);
   }
   if (cfg.services.includes('api')) {

@@ -2,6 +2,7 @@
  * `npm test`: runs every suite against real servers. MongoDB: MONGO_URL if set, otherwise a fresh
  * embedded server on a free port with its data in a temporary folder (removed afterwards). Redis: the
  * machine's, database 15 unless REDIS_URL says otherwise. NATS: the machine's (TEST_NATS_URL).
+ * The browser tests (test/e2e) need Chromium (`.ci/run` installs Debian's package when it is missing).
  * Extra arguments go to mocha, e.g. `npm test -- test/integration/gateway.test.ts`.
  */
 import { spawn } from 'node:child_process';
@@ -13,7 +14,9 @@ import { startEmbeddedMongo } from './lib/embedded-mongodb.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
-const files = args.length > 0 ? args : ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'];
+// The browser tests (test/e2e) drive Debian's chromium at /usr/bin/chromium (CHROMIUM_PATH moves it).
+const files =
+  args.length > 0 ? args : ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'];
 
 let mongo: { url: string; stop(): Promise<void> } | undefined;
 let dataDir: string | undefined;

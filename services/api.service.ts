@@ -12,10 +12,12 @@ import { SystemApiKey } from './api/api-key.ts';
 import { DocsAssets } from './api/docs.ts';
 import { DependencyHealth } from './api/health.ts';
 import { jsonBody } from './api/json-body.ts';
+import { formBody, multipartBody } from './api/form-body.ts';
+import { SessionStore } from './web/sessions.ts';
 import { operationsActions } from './api/operations.actions.ts';
-import { onAfterCall, onBeforeCall, onError, send404 } from './api/request-pipeline.ts';
+import { onAfterCall, onBeforeCall, onError, onPageError, send404 } from './api/request-pipeline.ts';
 import { RequestMetrics } from './api/request-metrics.ts';
-import { ROUTES, routeKey, type RouteSpec } from './api/routes/index.ts';
+import { PAGE_ROUTES, ROUTES, routeKey, type RouteSpec } from './api/routes/index.ts';
 import type { GatewayThis } from './api/state.ts';
 
 const API_KEY_REFRESH_MS = 30_000;
@@ -25,6 +27,8 @@ interface GatewaySettings {
   port?: number;
   ip?: string;
   routes: Array<{
+    /** api: the JSON API; pages and uploads: the staff's HTML pages (form and file bodies). */
+    name: 'api' | 'pages' | 'uploads';
     path: string;
     aliases: Record<string, string>;
     mappingPolicy: 'restrict';
@@ -37,6 +41,7 @@ interface GatewaySettings {
     logging: boolean;
     onBeforeCall: typeof onBeforeCall;
     onAfterCall: typeof onAfterCall;
+    onError?: typeof onPageError;
   }>;
   onError: typeof onError;
 }
@@ -50,6 +55,25 @@ function aliasesFor(routes: RouteSpec[]): Record<string, string> {
   return Object.fromEntries(routes.map(r => [`${r.method} ${r.path}`, r.action]));
 }
 
+function pageRoute(name: 'pages' | 'uploads', routes: RouteSpec[]): GatewaySettings['routes'][number] {
+  return {
+    name,
+    path: '',
+    aliases: aliasesFor(routes),
+    mappingPolicy: 'restrict',
+    autoAliases: false,
+    mergeParams: false,
+    authentication: false,
+    authorization: false,
+    bodyParsers: false,
+    use: [],
+    logging: false,
+    onBeforeCall,
+    onAfterCall,
+    onError: onPageError,
+  };
+}
+
 const schema: GatewaySchema = {
   name: 'api',
   mixins: [ApiGateway, redisMixin()],
@@ -59,6 +83,7 @@ const schema: GatewaySchema = {
     // Explicit aliases only: nothing reachable that the route table does not name.
     routes: [
       {
+        name: 'api',
         path: '',
         aliases: aliasesFor(ROUTES),
         mappingPolicy: 'restrict',
@@ -73,6 +98,15 @@ const schema: GatewaySchema = {
         onBeforeCall,
         onAfterCall,
       },
+      // The HTML pages: web forms, and on upload routes one file (services/api/pages.ts).
+      pageRoute(
+        'pages',
+        PAGE_ROUTES.filter(r => r.body !== 'multipart'),
+      ),
+      pageRoute(
+        'uploads',
+        PAGE_ROUTES.filter(r => r.body === 'multipart'),
+      ),
     ],
     onError,
   },
@@ -82,7 +116,15 @@ const schema: GatewaySchema = {
     const settings = merged.settings!;
     settings.port = cfg.port;
     settings.ip = cfg.host;
-    for (const route of settings.routes) route.use = [jsonBody(cfg.maxBodyBytes)];
+    for (const route of settings.routes) {
+      route.use = [
+        route.name === 'pages'
+          ? formBody(cfg.maxBodyBytes)
+          : route.name === 'uploads'
+            ? multipartBody(cfg.web.uploadMaxBytes)
+            : jsonBody(cfg.maxBodyBytes),
+      ];
+    }
   },
 
   actions: {
@@ -105,7 +147,7 @@ const schema: GatewaySchema = {
   methods: { send404 },
 
   created(this: GatewayThis) {
-    this.specs = new Map(ROUTES.map(r => [routeKey(r.method, r.path), r]));
+    this.specs = new Map([...ROUTES, ...PAGE_ROUTES].map(r => [routeKey(r.method, r.path), r]));
     this.apiKey = new SystemApiKey(this.broker);
     this.health = new DependencyHealth(this.broker);
     this.requestMetrics = new RequestMetrics(this.broker);
@@ -128,6 +170,7 @@ const schema: GatewaySchema = {
       rateLimit.adminPerMinute,
       rateLimit.syncIntervalMs,
     );
+    this.sessions = new SessionStore(this.redis, config().web.sessionIdleSeconds, config().web.sessionMaxSeconds);
     this.publicLimiter.start();
     this.adminLimiter.start();
     this.apiKey.startRefresh(API_KEY_REFRESH_MS);

@@ -1,7 +1,8 @@
 /**
  * Devices (activations): claiming and giving back seats (device/seats.ts), listing, heartbeat
  * bookkeeping (device/heartbeat-buffer.ts, written out by the `heartbeat-flush` job, and once more
- * when a replica stops so a clean shutdown loses no heartbeat).
+ * when a replica stops so a clean shutdown loses no heartbeat). Heartbeats are counted (by the license
+ * service's session script), never announced one by one.
  *
  * Every change of a license's activations drops the license's verify view on every license node
  * before the answer goes out, and is announced once as a fact (device/changes.ts).

@@ -1,11 +1,15 @@
 /**
  * Licenses and the client licensing flow: activate, verify, heartbeat, info (client.actions.ts), the
- * admin API (admin.actions.ts, devices.actions.ts) and what other services ask (internal.actions.ts).
+ * admin API (admin.actions.ts, devices.actions.ts), what other services ask (internal.actions.ts) and
+ * the figures monitoring reads (figures.actions.ts).
  *
  * The verify path (license/verify-path.ts) answers warm verifies from memory with no I/O at all;
  * whoever changes a license, its customer, its activations or the releases drops the views on every
  * license node before answering (license.dropViews). docs/architecture.md follows a verify through
  * the files.
+ *
+ * Facts: license.activated / .deactivated / .expired (expiry.ts job) / .usage_threshold (usage.ts),
+ * device.heartbeat.dead (lapses.ts job) and device.heartbeat.excessive; docs/monitoring.md.
  */
 import { config } from '../config/index.ts';
 import { LicenseModel } from '../models/license.model.ts';
@@ -19,22 +23,32 @@ import type { ServiceSchemaOf } from '../lib/core/schema-types.ts';
 import { adminActions } from './license/admin.actions.ts';
 import { clientActions } from './license/client.actions.ts';
 import { deviceActions } from './license/devices.actions.ts';
+import { figureActions } from './license/figures.actions.ts';
 import { internalActions } from './license/internal.actions.ts';
 import { EXPIRY_JOB, announceExpiries } from './license/expiry.ts';
+import { LAPSE_JOB, announceLapses } from './license/lapses.ts';
+import { licenseCounters } from './license/metrics.ts';
 import { seedTestLicense } from './license/seed.ts';
 import { SessionStore } from './license/sessions.ts';
 import type { LicenseThis } from './license/state.ts';
+import { announceUsersLevel } from './license/usage.ts';
 import { VerifyPath } from './license/verify-path.ts';
 
 const LicenseService: ServiceSchemaOf<LicenseThis> = {
   name: 'license',
-  // Moleculer starts the last mixin first and stops it last: the job goes first in the list so it
-  // starts after, and stops before, the database and Redis it needs.
+  // Moleculer starts the last mixin first and stops it last: the jobs go first in the list so they
+  // start after, and stop before, the database and Redis they need.
   mixins: [
     repeatingJobMixin<LicenseThis>({
       ...EXPIRY_JOB,
       run() {
         return announceExpiries(this);
+      },
+    }),
+    repeatingJobMixin<LicenseThis>({
+      ...LAPSE_JOB,
+      run() {
+        return announceLapses(this);
       },
     }),
     factsMixin(),
@@ -43,13 +57,17 @@ const LicenseService: ServiceSchemaOf<LicenseThis> = {
     dbMixin([LicenseModel]),
   ],
 
-  actions: { ...clientActions, ...adminActions, ...deviceActions, ...internalActions },
+  actions: { ...clientActions, ...adminActions, ...deviceActions, ...internalActions, ...figureActions },
 
   async started(this: LicenseThis) {
     const cfg = config();
+    this.counters = licenseCounters(this.broker);
     this.sessions = new SessionStore(this.redis, cfg.heartbeat.timeoutSeconds);
-    this.verifier = new VerifyPath(this.broker, this.logger, this.sessions);
+    this.verifier = new VerifyPath(this.broker, this.logger, this.sessions, (license, moved) =>
+      announceUsersLevel(this, license, moved),
+    );
     this.heartbeatLimiter = new ExactLimiter(this.redis, 'heartbeat', cfg.rateLimit.heartbeatPerMinute);
+    this.heartbeatExcess = cfg.anomalies.heartbeatExcess;
     if (!cfg.isProduction) await seedTestLicense(this);
   },
 };

@@ -53,6 +53,14 @@ export const ERROR_CODES = {
   RESOURCE_NOT_ALLOCATED_TO_LICENSE: { status: 409, meaning: 'The resource is not allocated to the given license' },
   ALLOCATION_ABORTED: { status: 409, meaning: 'The license went away during the allocation: nothing was allocated' },
 
+  // Leads and the web pages
+  LEAD_NOT_FOUND: { status: 404, meaning: 'No lead has this id' },
+  CONTACT_NOT_FOUND: { status: 404, meaning: 'The lead has no contact with this id' },
+  ACTIVITY_NOT_FOUND: { status: 404, meaning: 'The lead has no activity with this id' },
+  LEAD_EXISTS: { status: 409, meaning: 'Another lead has this name in this country (case-insensitively)' },
+  LEAD_NOT_CONVERTIBLE: { status: 409, meaning: 'The lead has no contact with an email to create the customer with' },
+  CSRF_TOKEN_INVALID: { status: 403, meaning: "A page's form was sent without its valid CSRF token: reload the page" },
+
   // Releases
   NO_RELEASE: { status: 404, meaning: 'No release has been published yet' },
   RELEASE_EXISTS: { status: 409, meaning: 'This version has been published already' },
@@ -63,6 +71,18 @@ export const ERROR_CODES = {
   CANNOT_DELETE_SELF: { status: 409, meaning: 'An admin cannot delete their own user' },
   LAST_ADMIN: { status: 409, meaning: 'The last admin cannot be deleted' },
   NO_API_KEY: { status: 404, meaning: 'No system API key exists yet: regenerate one' },
+
+  // Monitoring
+  ANOMALY_NOT_FOUND: { status: 404, meaning: 'No anomaly has this id' },
+
+  // Webhooks
+  WEBHOOK_NOT_FOUND: { status: 404, meaning: 'No webhook endpoint has this id' },
+  WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, meaning: 'No webhook delivery has this id' },
+  WEBHOOK_URL_NOT_ALLOWED: {
+    status: 400,
+    meaning: 'In production, a webhook URL may not point at a loopback, private, link-local or internal address',
+  },
+  WEBHOOK_SECRET_INVALID: { status: 400, meaning: 'A webhook secret must be whsec_ + base64 of 24 to 64 bytes' },
 
   // Generic and server side
   NOT_FOUND: { status: 404, meaning: 'The record does not exist' },

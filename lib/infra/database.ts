@@ -9,6 +9,8 @@ import { succeedsWithin } from './deadline.ts';
 
 // Filters keep only fields the model declares, so a stray key from a caller cannot widen a query.
 mongoose.set('strictQuery', true);
+// While disconnected, mongoose queues commands; a queued command fails after this long instead of 10 s.
+mongoose.set('bufferTimeoutMS', 2000);
 
 let connecting: Promise<typeof mongoose> | undefined;
 let users = 0;
@@ -16,8 +18,15 @@ let users = 0;
 export async function acquireDatabase(): Promise<typeof mongoose> {
   users += 1;
   connecting ??= mongoose.connect(config().mongoUrl, {
-    serverSelectionTimeoutMS: 5000,
-    connectTimeoutMS: 5000,
+    // A database that is down or hangs must fail a request within a few seconds (503), not hold it:
+    // server selection gives up after 2 s, mongoose does not queue commands while disconnected for
+    // longer than that (bufferTimeoutMS above), and an operation whose server stops answering fails
+    // once its socket has been silent for DATABASE_SOCKET_TIMEOUT_MS (default 5 s; the driver retries a
+    // read once, so a hung server costs a read about twice that; the retry rides out a replica-set
+    // failover). On MongoDB every query here is a key lookup or an indexed page: milliseconds.
+    serverSelectionTimeoutMS: 2000,
+    connectTimeoutMS: 2000,
+    socketTimeoutMS: config().databaseSocketTimeoutMs,
     autoIndex: false,
     maxPoolSize: 20,
   });

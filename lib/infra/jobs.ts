@@ -1,6 +1,9 @@
 /**
  * Periodic background work through BullMQ: one job scheduler per task in Redis, a worker in every
  * replica that runs the service. Each tick produces one job, so exactly one replica does the work.
+ *
+ * The scheduler lives in Redis: a Redis that restarts without its data forgets it, so every replica
+ * declares it again whenever its queue connection (re)connects (upserting is idempotent).
  */
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -25,14 +28,24 @@ export async function startRepeatingJob(
   for (const c of [queueConnection, workerConnection]) c.on('error', () => undefined);
   const prefix = `bull:${config().namespace || 'default'}`;
   const queue = new Queue(name, { connection: queueConnection, prefix });
-  await queue.upsertJobScheduler(
-    `${name}:every`,
-    { every: everyMs },
-    {
-      name,
-      opts: { removeOnComplete: 50, removeOnFail: 200 },
-    },
-  );
+  // Without a listener BullMQ prints every connection error of a Redis outage to the console.
+  queue.on('error', () => undefined);
+  const declare = () =>
+    queue.upsertJobScheduler(
+      `${name}:every`,
+      { every: everyMs },
+      { name, opts: { removeOnComplete: 50, removeOnFail: 200 } },
+    );
+  let connectedOnce = false;
+  queueConnection.on('ready', () => {
+    // The first 'ready' is the start-up connection, declared just below.
+    if (!connectedOnce) {
+      connectedOnce = true;
+      return;
+    }
+    declare().catch((err: Error) => onError(err));
+  });
+  await declare();
   const worker = new Worker(name, async (_job: Job) => task(), {
     connection: workerConnection,
     prefix,

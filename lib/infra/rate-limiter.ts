@@ -20,6 +20,11 @@ export interface LimitDecision {
   resetSeconds: number;
 }
 
+/** An exact decision also knows how many hits the window had, this one and refused ones included. */
+export interface ExactDecision extends LimitDecision {
+  hits: number;
+}
+
 interface Counter {
   window: number;
   /** Cluster-wide total as of the last sync (including this replica's synced hits). */
@@ -137,7 +142,7 @@ export class ExactLimiter {
     this.limit = limit;
   }
 
-  async hit(key: string): Promise<LimitDecision> {
+  async hit(key: string): Promise<ExactDecision> {
     const [count, ttl] = (await this.redis.eval(EXACT_SCRIPT, 1, `rl:${this.name}:${key}`, WINDOW_MS)) as [
       number,
       number,
@@ -148,6 +153,7 @@ export class ExactLimiter {
       limit: this.limit,
       remaining: Math.max(0, this.limit - count),
       resetSeconds,
+      hits: count,
     };
   }
 }

@@ -11,6 +11,9 @@ import { Redis } from 'ioredis';
 import { config } from '../../config/index.ts';
 import { succeedsWithin } from './deadline.ts';
 
+/** The longest a Redis command may take before it fails (the caller answers 503). */
+const REDIS_COMMAND_TIMEOUT_MS = 1500;
+
 let client: Redis | undefined;
 
 /** The prefix of every key this deployment writes, e.g. `prod:`. */
@@ -27,6 +30,9 @@ export function acquireRedis(): Redis {
     enableOfflineQueue: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
+    // A Redis that stops answering without closing the connection must not hang requests (or the
+    // limiters' sync): every command fails after this long.
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     retryStrategy: attempt => Math.min(attempt * 200, 2000),
   });
   // ioredis emits 'error' on every failed reconnect; without a listener Node would crash the process.

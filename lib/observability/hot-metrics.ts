@@ -29,6 +29,18 @@ export class CounterChild {
   }
 }
 
+/** A value that goes up and down (a level read from a shared store, a queue depth): set, not added. */
+export class GaugeChild {
+  value = 0;
+  readonly labels: Labels;
+  constructor(labels: Labels) {
+    this.labels = labels;
+  }
+  set(value: number): void {
+    this.value = value;
+  }
+}
+
 export class HistogramChild {
   readonly labels: Labels;
   readonly counts: number[];
@@ -89,6 +101,17 @@ export class CounterFamily extends Family<CounterChild> {
   }
 }
 
+export class GaugeFamily extends Family<GaugeChild> {
+  protected make(labels: Labels): GaugeChild {
+    return new GaugeChild(labels);
+  }
+  render(base: Labels): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
+    for (const c of this.children.values()) lines.push(`${this.name}${labelText({ ...base, ...c.labels })} ${c.value}`);
+    return lines.join('\n');
+  }
+}
+
 export class HistogramFamily extends Family<HistogramChild> {
   readonly bounds: readonly number[];
   constructor(name: string, help: string, bounds: readonly number[]) {
@@ -125,6 +148,10 @@ export class HotMetrics {
 
   counter(name: string, help: string): CounterFamily {
     return this.family(name, () => new CounterFamily(name, help)) as CounterFamily;
+  }
+
+  gauge(name: string, help: string): GaugeFamily {
+    return this.family(name, () => new GaugeFamily(name, help)) as GaugeFamily;
   }
 
   histogram(name: string, help: string, bounds: readonly number[] = LATENCY_BUCKETS): HistogramFamily {

@@ -42,6 +42,20 @@ export class ScrapeReporter extends (PrometheusBase as new (
   }
 }
 
+/**
+ * Moleculer's metrics that describe the host rather than the service (user name, home folder, network
+ * addresses and MAC, process arguments and ids, host name): published to nobody.
+ */
+export const PRIVATE_METRICS = [
+  'os.user.*',
+  'os.network.*',
+  'os.hostname',
+  'os.type',
+  'process.arguments',
+  'process.pid',
+  'process.ppid',
+];
+
 export function renderMetrics(broker: ServiceBroker): string {
   const reporters = (broker.metrics as unknown as { reporter?: unknown[] }).reporter ?? [];
   const reporter = reporters.find((r): r is ScrapeReporter => r instanceof ScrapeReporter);

@@ -1,14 +1,16 @@
 /**
- * HS256 JSON Web Tokens, only what this server needs: compact serialization, one algorithm, HMAC-SHA256
- * with the JWT secret. Written on node:crypto instead of a library so that the accepted set is exactly
- * this one algorithm: any other `alg` (including `none` and `HS512`) is refused before any signature
- * work, which closes algorithm confusion by construction.
- *
- * verifyJwt checks, in this order: shape, header (alg HS256, typ JWT if present), signature (constant
- * time), then the time claims (exp required and in the future, iat required and not in the future).
- * Claims are only looked at after the signature holds, so nothing is learned from a forged token.
+ * HS256 JSON Web Tokens on `jose` (maintained and audited), pinned to exactly one algorithm: any other
+ * `alg`, `none` included, is refused by jose before any signature work, which closes algorithm
+ * confusion. Around jose, the rules this server adds:
+ *  - the token is bounded in size and must be a compact JWS whose signature segment is the canonical
+ *    base64url of its bytes (base64 decoding ignores the unused low bits of the last character, so
+ *    several spellings would otherwise verify as one token);
+ *  - a header that names a key (`kid`, `jku`, `jwk`, `x5u`, `x5c`) or critical extensions, or whose
+ *    `typ` is not JWT, is not one this server wrote and is refused;
+ *  - `exp` and `iat` are required integers, `iat` not in the future (30 s skew) and before `exp`.
+ * Claims are only read after the signature holds, so nothing is learned from a forged token.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SignJWT, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 
 export type JwtClaims = Record<string, unknown> & { iat: number; exp: number };
 
@@ -29,46 +31,42 @@ export class JwtError extends Error {
 export const MAX_TOKEN_LENGTH = 4096;
 /** Tolerated clock difference between the replicas that sign and those that verify. */
 const CLOCK_SKEW_SECONDS = 30;
+const ALGORITHM = 'HS256';
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
-const HEADER = { alg: 'HS256', typ: 'JWT' } as const;
+const KEY_HEADERS = ['kid', 'jku', 'jwk', 'x5u', 'x5c', 'crit'] as const;
 
-function encode(value: unknown): string {
-  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-}
+const keys = new Map<string, Uint8Array>();
 
-function decodeJson(segment: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
+function keyOf(secret: string): Uint8Array {
+  let key = keys.get(secret);
+  if (!key) {
+    key = new TextEncoder().encode(secret);
+    // Normally one secret per process; the bound only guards against a caller that varies it.
+    if (keys.size > 16) keys.clear();
+    keys.set(secret, key);
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function hmac(secret: string, signingInput: string): Buffer {
-  return createHmac('sha256', secret).update(signingInput, 'utf8').digest();
+  return key;
 }
 
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /**
  * Signs `claims` (which must carry iat and exp, in Unix seconds). The secret must not be empty: an
  * empty HMAC key would make every token forgeable.
  */
-export function signJwt(claims: JwtClaims, secret: string): string {
+export async function signJwt(claims: JwtClaims, secret: string): Promise<string> {
   if (!secret) throw new TypeError('signJwt needs a non-empty secret');
-  const signingInput = `${encode(HEADER)}.${encode(claims)}`;
-  return `${signingInput}.${hmac(secret, signingInput).toString('base64url')}`;
+  return new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' }).sign(keyOf(secret));
 }
 
-/** The verified claims of `token`, or a JwtError saying why it was refused. */
-export function verifyJwt(token: string, secret: string, now = nowSeconds()): JwtClaims {
-  if (!secret) throw new TypeError('verifyJwt needs a non-empty secret');
+/** Refusals that need no key: size, shape, canonical signature encoding, header parameters. */
+function checkShape(token: string): void {
   if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
     throw new JwtError('malformed', 'Token is empty or too long');
   }
@@ -76,26 +74,52 @@ export function verifyJwt(token: string, secret: string, now = nowSeconds()): Jw
   if (parts.length !== 3 || !parts.every(p => SEGMENT.test(p))) {
     throw new JwtError('malformed', 'Token is not a compact JWT');
   }
-  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
-
-  const header = decodeJson(headerPart);
-  if (!isObject(header)) throw new JwtError('malformed', 'Token header is not a JSON object');
-  if (header.alg !== 'HS256') throw new JwtError('algorithm', 'Token algorithm is not HS256');
+  const signature = parts[2]!;
+  if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) {
+    throw new JwtError('signature', 'Token signature is not canonically encoded');
+  }
+  let header: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(token);
+  } catch {
+    throw new JwtError('malformed', 'Token header is not a JSON object');
+  }
+  if (header.alg !== ALGORITHM) throw new JwtError('algorithm', 'Token algorithm is not HS256');
   if (header.typ !== undefined && header.typ !== 'JWT') throw new JwtError('malformed', 'Token type is not JWT');
-  // A header that asks for another key or an embedded key is not one this server wrote.
-  if ('crit' in header || 'jwk' in header || 'jku' in header || 'kid' in header) {
+  if (KEY_HEADERS.some(name => name in header)) {
     throw new JwtError('malformed', 'Token header has unsupported parameters');
   }
+}
 
-  // Compared as canonical base64url text, not as decoded bytes: base64 decoding ignores the unused
-  // low bits of the last character, so byte comparison would accept several spellings of one token.
-  const expected = Buffer.from(hmac(secret, `${headerPart}.${payloadPart}`).toString('base64url'), 'utf8');
-  const presented = Buffer.from(signaturePart, 'utf8');
-  if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
-    throw new JwtError('signature', 'Token signature is invalid');
+function failureOf(err: unknown): JwtError {
+  if (err instanceof JwtError) return err;
+  if (err instanceof errors.JWTExpired) return new JwtError('expired', 'Token has expired');
+  if (err instanceof errors.JOSEAlgNotAllowed) return new JwtError('algorithm', 'Token algorithm is not HS256');
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return new JwtError('signature', 'Token signature is invalid');
+  if (err instanceof errors.JWTClaimValidationFailed) return new JwtError('claims', 'Token claims are invalid');
+  return new JwtError('malformed', 'Token is malformed');
+}
+
+/** The verified claims of `token`, or a JwtError saying why it was refused. */
+export async function verifyJwt(token: string, secret: string, now = nowSeconds()): Promise<JwtClaims> {
+  if (!secret) throw new TypeError('verifyJwt needs a non-empty secret');
+  let claims: unknown;
+  try {
+    checkShape(token);
+    const verified = await jwtVerify(token, keyOf(secret), {
+      algorithms: [ALGORITHM],
+      currentDate: new Date(now * 1000),
+      // Expiry is exact (a token is refused at its exp); the skew only applies to iat below.
+      clockTolerance: 0,
+    });
+    claims = verified.payload;
+  } catch (err) {
+    // jose reports expiry before anything else about the claims; an expired token whose times are
+    // inconsistent anyway is reported as such (its signature did hold: jose checks claims after it).
+    if (!(err instanceof errors.JWTExpired)) throw failureOf(err);
+    claims = err.payload;
   }
-
-  const claims = decodeJson(payloadPart);
   if (!isObject(claims)) throw new JwtError('malformed', 'Token payload is not a JSON object');
   const { exp, iat } = claims;
   if (!Number.isSafeInteger(exp) || !Number.isSafeInteger(iat)) {
@@ -112,6 +136,10 @@ export function verifyJwt(token: string, secret: string, now = nowSeconds()): Jw
 export function decodeJwtUnverified(token: string): Record<string, unknown> | undefined {
   const payload = token.split('.')[1];
   if (payload === undefined) return undefined;
-  const claims = decodeJson(payload);
-  return isObject(claims) ? claims : undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
+    return isObject(claims) ? claims : undefined;
+  } catch {
+    return undefined;
+  }
 }

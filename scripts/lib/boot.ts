@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, config, type Config } from '../../config/index.ts';
 import { startEmbeddedMongo } from './embedded-mongodb.ts';
+import { MissingDependency, ensureDependencies } from './dependencies.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -37,5 +38,18 @@ export async function embeddedMongoIfNeeded(cfg: Config): Promise<{ stop(): Prom
         'or set MONGO_URL to use a MongoDB server you already run.\n',
     );
     process.exit(1);
+  }
+}
+
+/** Redis (and NATS when configured) must answer before the broker starts; a development Redis may be started. */
+export async function dependenciesOrExit(cfg: Config): Promise<{ stop(): void }> {
+  try {
+    return await ensureDependencies(cfg, ROOT);
+  } catch (err) {
+    if (err instanceof MissingDependency) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
   }
 }

@@ -18,6 +18,8 @@ export interface EmbeddedMongoOptions {
 
 export interface EmbeddedMongo {
   url: string;
+  /** The server's process id (tests pause it to simulate a database that hangs). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -116,5 +118,5 @@ export async function startEmbeddedMongo(opts: EmbeddedMongoOptions): Promise<Em
   }
 
   const port = address.slice(address.lastIndexOf(':') + 1);
-  return { url: `mongodb://127.0.0.1:${port}/`, stop: stopChild };
+  return { url: `mongodb://127.0.0.1:${port}/`, pid: child.pid, stop: stopChild };
 }

@@ -66,7 +66,7 @@ export async function authenticateAdmin(
 
   let claims: JwtClaims;
   try {
-    claims = verifyJwt(match[1]!, config().jwtSecret);
+    claims = await verifyJwt(match[1]!, config().jwtSecret);
   } catch (err) {
     if (err instanceof JwtError && err.reason === 'expired')
       throw new UnauthorizedError('The token has expired', 'TOKEN_EXPIRED');

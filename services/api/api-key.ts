@@ -27,6 +27,11 @@ export class SystemApiKey {
     this.broker = broker;
   }
 
+  /** Whether a digest is in memory (readiness: a gateway without one cannot check any client call). */
+  get isLoaded(): boolean {
+    return this.digest !== null;
+  }
+
   /** Loads the digest; concurrent callers share one load. */
   load(): Promise<void> {
     this.loading ??= (async () => {

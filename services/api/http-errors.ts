@@ -28,6 +28,27 @@ const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
   'stream.encoding.set': [500, 'INTERNAL_ERROR', 'Internal server error'],
 };
 
+/**
+ * Errors of the database and Redis clients that mean "the dependency is down or does not answer", as
+ * they arrive (possibly rebuilt from another node by name): a retryable 503, never a 500.
+ */
+const DEPENDENCY_ERROR_NAMES = new Set([
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoTopologyClosedError',
+  'MongoOperationTimeoutError',
+  'MongoNotConnectedError',
+  'MaxRetriesPerRequestError',
+]);
+const DEPENDENCY_ERROR_MESSAGES = [/buffering timed out after/, /^Command timed out$/, /^Connection is closed\.?$/];
+
+export function isDependencyFailure(e: { name?: string; message?: string }): boolean {
+  if (e.name !== undefined && DEPENDENCY_ERROR_NAMES.has(e.name)) return true;
+  return typeof e.message === 'string' && DEPENDENCY_ERROR_MESSAGES.some(pattern => pattern.test(e.message!));
+}
+
 function body(code: string, message: string, details: unknown = {}): unknown {
   return { error: { code, message, details: details ?? {} } };
 }
@@ -39,6 +60,11 @@ export function toHttpError(err: unknown): HttpErrorAnswer {
   if (typeof e.type === 'string' && e.type in BODY_PARSER_ERRORS) {
     const [status, code, message] = BODY_PARSER_ERRORS[e.type]!;
     return { status, body: body(code, message), headers };
+  }
+
+  if (isDependencyFailure(e)) {
+    headers['Retry-After'] = '5';
+    return { status: 503, body: body('SERVICE_UNAVAILABLE', 'Service temporarily unavailable, retry later'), headers };
   }
 
   const status = typeof e.code === 'number' ? e.code : typeof e.status === 'number' ? e.status : 500;

@@ -3,12 +3,14 @@
  * probe actions declare no params (a query string on a probe is ignored); only the asset action does.
  */
 import type { Context } from 'moleculer';
+import { config } from '../../config/index.ts';
 import { AppError } from '../../lib/core/errors.ts';
 import { actionFor } from '../../lib/core/schema-types.ts';
 import { isJsonSchema, objectSchema, type JsonSchema } from '../../lib/core/validation.ts';
 import { renderMetrics } from '../../lib/observability/metrics.ts';
 import { DOCS_ASSET_HEADERS, DOCS_PAGE, DOCS_PAGE_HEADERS } from './docs.ts';
 import { buildOpenApi, serversFor, type OpenApiDocument } from './openapi.ts';
+import type { HealthReport, ReadinessReport } from './health.ts';
 import type { HttpMeta } from './request.ts';
 import { ROUTES } from './routes/index.ts';
 import type { GatewayThis } from './state.ts';
@@ -21,7 +23,11 @@ interface StatusAnswer {
 }
 
 interface HealthAnswer extends StatusAnswer {
-  checks: { database: 'up' | 'down'; redis: 'up' | 'down'; broker: 'up' | 'down' };
+  checks: HealthReport['checks'];
+}
+
+interface ReadyAnswer extends StatusAnswer {
+  checks: ReadinessReport['checks'];
 }
 
 // No pattern or length: any name outside the allow-list, `../x` included, is a plain 404.
@@ -68,12 +74,15 @@ export const operationsActions = {
     },
   },
 
+  // Readiness is this pod's own state only (services/api/health.ts); shared dependencies are /health's.
   ready: {
-    async handler(this: GatewayThis, ctx: Context<unknown, HttpMeta>): Promise<HealthAnswer> {
-      const report = await this.health.report(this.redis);
-      if (!report.healthy) ctx.meta.$statusCode = 503;
+    async handler(this: GatewayThis, ctx: Context<unknown, HttpMeta>): Promise<ReadyAnswer> {
+      // Probes come every few seconds: they keep dependency_up fresh for the scrapes in between.
+      void this.health.report(this.redis).catch(() => undefined);
+      const report = await this.health.readiness(this.apiKey);
+      if (!report.ready) ctx.meta.$statusCode = 503;
       return {
-        status: report.healthy ? 'ready' : 'not_ready',
+        status: report.ready ? 'ready' : report.draining ? 'draining' : 'not_ready',
         timestamp: new Date().toISOString(),
         checks: report.checks,
       };
@@ -82,6 +91,8 @@ export const operationsActions = {
 
   metrics: {
     handler(this: GatewayThis, ctx: Context<unknown, HttpMeta>): string {
+      // Production: metrics are on METRICS_PORT, an internal port, not on the public API port.
+      if (!config().metricsOnApiPort) throw new AppError('ROUTE_NOT_FOUND', 'No route for GET /metrics');
       ctx.meta.$responseType = 'text/plain; version=0.0.4; charset=utf-8';
       return renderMetrics(this.broker);
     },

@@ -13,6 +13,7 @@ import {
   type HistogramFamily,
 } from '../../lib/observability/hot-metrics.ts';
 import type { GatewayRequest } from './request.ts';
+import { TrafficCounters } from './traffic-counters.ts';
 
 const KNOWN_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']);
 
@@ -26,8 +27,11 @@ export class RequestMetrics {
   private readonly requests: CounterFamily;
   private readonly duration: HistogramFamily;
   private readonly series = new Map<string, { count: CounterChild; time: HistogramChild }>();
+  /** Cluster-wide requests and 5xx per minute, for the error-rate alert (traffic-counters.ts). */
+  private readonly traffic: TrafficCounters;
 
   constructor(broker: ServiceBroker) {
+    this.traffic = new TrafficCounters(broker);
     this.requests = hotMetrics(broker).counter('http_requests_total', 'HTTP requests by route and status');
     this.duration = hotMetrics(broker).histogram('http_request_duration_seconds', 'HTTP request latency by route');
   }
@@ -48,5 +52,6 @@ export class RequestMetrics {
     }
     series.count.inc();
     series.time.observe(elapsedSeconds(req.$startTime));
+    this.traffic.record(status);
   }
 }

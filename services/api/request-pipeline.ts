@@ -12,6 +12,7 @@ import { AppError, RateLimitError } from '../../lib/core/errors.ts';
 import type { LimitDecision } from '../../lib/infra/rate-limiter.ts';
 import { authenticateAdmin } from './admin-auth.ts';
 import { toHttpError } from './http-errors.ts';
+import { pageLimitKey, preparePage, sendPageError, wantsHtml } from './pages.ts';
 import { buildParams } from './params.ts';
 import type { Alias, GatewayRequest, HttpMeta } from './request.ts';
 import { routeKey } from './routes/index.ts';
@@ -60,15 +61,23 @@ export async function onBeforeCall(
           .digest('hex'),
       ),
     );
+  } else if (spec.limit === 'page') {
+    // The admin figure per session (per IP before login), hashed like tokens.
+    applyLimit(res, this.adminLimiter.hit(createHash('sha1').update(pageLimitKey(req, ip)).digest('hex')));
   }
   if (spec.auth === 'apiKey') {
     // Client calls carry no principal: ctx.meta travels with every call and answer over NATS.
     await this.apiKey.check(req.headers['x-api-key']);
+  } else if (spec.html) {
+    // HTML pages: session cookie, role, CSRF token and params from forms (pages.ts).
+    await preparePage(this, ctx, req, res, spec);
+    return;
   } else if (spec.auth !== 'none') {
     (ctx.meta as Record<string, unknown>).principal = await authenticateAdmin(
       { broker: this.broker, redis: this.redis },
       req.headers.authorization,
-      spec.auth,
+      // Only viewer and admin reach here (pages returned above); anything else needs the admin role.
+      spec.auth === 'viewer' ? 'viewer' : 'admin',
     );
   }
   req.$params = buildParams(req, spec);
@@ -109,8 +118,26 @@ export function onError(this: GatewayThis, req: GatewayRequest, res: ServerRespo
   res.end(JSON.stringify(answer.body));
 }
 
+/** The page routes' error answer: an HTML page, or the way to the login page (pages.ts). */
+export function onPageError(this: GatewayThis, req: GatewayRequest, res: ServerResponse, err: unknown): void {
+  const status = sendPageError(req, res, err);
+  if (status >= 500) {
+    const e = err as { name?: string; message?: string };
+    this.logger.error('Page request failed', { method: req.method, url: req.url, error: e?.name, message: e?.message });
+  }
+  this.requestMetrics.record(req, status);
+}
+
 /** Replaces moleculer-web's send404: an unmatched path gets our error format and code. */
 export function send404(this: GatewayThis, req: GatewayRequest, res: ServerResponse): void {
+  // A browser asking for a page that does not exist gets a page that says so.
+  if (wantsHtml(req)) {
+    this.requestMetrics.record(
+      req,
+      sendPageError(req, res, new AppError('ROUTE_NOT_FOUND', 'There is no page at this address.')),
+    );
+    return;
+  }
   this.sendError(
     req,
     res,

@@ -15,6 +15,8 @@ export interface GatewayRequest extends IncomingMessage {
   $startTime?: [number, number];
   $spec?: RouteSpec;
   body?: unknown;
+  /** The URL as received, query included (moleculer-web keeps it before it rewrites `url`). */
+  originalUrl?: string;
 }
 
 export interface Alias {
@@ -28,5 +30,8 @@ export interface Alias {
 export interface HttpMeta {
   $statusCode?: number;
   $responseType?: string;
-  $responseHeaders?: Record<string, string>;
+  /** A list value sends the header once per item (several Set-Cookie). */
+  $responseHeaders?: Record<string, string | string[]>;
+  /** The Location of a 201 or a redirect. */
+  $location?: string;
 }

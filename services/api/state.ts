@@ -12,6 +12,7 @@ import type { DependencyHealth } from './health.ts';
 import type { RequestMetrics } from './request-metrics.ts';
 import type { OpenApiDocument } from './openapi.ts';
 import type { DocsAssets } from './docs.ts';
+import type { SessionStore } from '../web/sessions.ts';
 
 /** What moleculer-web's mixin adds to `this` and the gateway uses (the package exports no type for it). */
 export interface ApiGatewayVars {
@@ -31,6 +32,8 @@ export interface GatewayState {
   /** Built on the first request: the action schemas do not change while the process runs. */
   openApi: OpenApiDocument | null;
   docsAssets: DocsAssets;
+  /** The staff pages' sessions, resolved from their cookie on every page request (pages.ts). */
+  sessions: SessionStore;
 }
 
 export type GatewayThis = Service & RedisVars & ApiGatewayVars & GatewayState;

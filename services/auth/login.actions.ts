@@ -80,7 +80,7 @@ export const loginActions = {
   /** GET /api/admin/license/auth-token: a short-lived token for the analytics front end only. */
   analyticsToken: action({
     params: objectSchema({}),
-    handler(ctx): TokenAnswer {
+    handler(ctx): Promise<TokenAnswer> {
       return issueAnalyticsToken(adminPrincipal(ctx.meta));
     },
   }),

@@ -24,7 +24,7 @@ function newTokenId(): string {
   return randomBytes(16).toString('base64url');
 }
 
-export function issueAdminToken(user: Pick<AdminUserDoc, '_id' | 'username' | 'role'>): LoginAnswer {
+export async function issueAdminToken(user: Pick<AdminUserDoc, '_id' | 'username' | 'role'>): Promise<LoginAnswer> {
   const iat = nowSeconds();
   const exp = iat + config().admin.tokenTtlSeconds;
   const claims: AdminTokenClaims = {
@@ -37,17 +37,17 @@ export function issueAdminToken(user: Pick<AdminUserDoc, '_id' | 'username' | 'r
     exp,
   };
   return {
-    token: signJwt(claims, config().jwtSecret),
+    token: await signJwt(claims, config().jwtSecret),
     expires_at: new Date(exp * 1000).toISOString(),
     role: user.role,
   };
 }
 
 /** For the analytics front end only: its type and scope make the gateway refuse it on admin routes. */
-export function issueAnalyticsToken(principal: AdminPrincipal | null): TokenAnswer {
+export async function issueAnalyticsToken(principal: AdminPrincipal | null): Promise<TokenAnswer> {
   const iat = nowSeconds();
   const exp = iat + config().admin.analyticsTokenTtlSeconds;
-  const token = signJwt(
+  const token = await signJwt(
     {
       typ: TOKEN_TYPES.analytics,
       scope: 'analytics',

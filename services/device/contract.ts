@@ -21,3 +21,10 @@ export interface RegistrationAnswer {
   activation: ActivationAnswer;
   created: boolean;
 }
+
+/** What `device.deactivate` answers: `changed` says whether this call freed the seat. */
+export interface DeactivationAnswer {
+  success: true;
+  message: string;
+  changed: boolean;
+}

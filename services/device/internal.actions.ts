@@ -107,16 +107,26 @@ export const internalActions = {
     },
   }),
 
-  /** Records a heartbeat in Redis (flushed to the record later). license.heartbeat calls it. */
+  /**
+   * Records a heartbeat in Redis (flushed to the record later). license.heartbeat calls it.
+   * Heartbeats are counted (license/sessions.ts), not announced (lib/core/events.ts).
+   */
   recordHeartbeat: action({
     visibility: 'public',
     params: HEARTBEAT_PARAMS,
     async handler(ctx): Promise<{ last_heartbeat: string }> {
-      const { license_id, activation_id } = ctx.params;
       const now = Date.now();
-      await bufferHeartbeat(this.redis, activation_id, now);
-      await this.announce(ctx, 'device.heartbeat', { license_id, activation_id, at: now });
+      await bufferHeartbeat(this.redis, ctx.params.activation_id, now);
       return { last_heartbeat: new Date(now).toISOString() };
+    },
+  }),
+
+  /** Active activations (seats in use) across every license: an indexed count (live stats). */
+  countAllActive: action({
+    visibility: 'public',
+    params: objectSchema({}),
+    async handler(): Promise<{ count: number }> {
+      return { count: await ActivationModel.countDocuments({ is_active: true }) };
     },
   }),
 

@@ -9,6 +9,7 @@ import { AppError, type ErrorCode } from '../../lib/core/errors.ts';
 import type { ActivationAnswer } from '../device/contract.ts';
 import type { ActivateAnswer } from './contract.ts';
 import type { LicenseThis } from './state.ts';
+import { trackActivationUsage } from './usage.ts';
 import { VERIFY_MESSAGES, licenseProblem, type VerifyCode } from './verdict.ts';
 import { NO_LICENSE_VIEW, customerStatus, viewOf } from './verify-path.ts';
 
@@ -51,11 +52,13 @@ export async function activate(svc: LicenseThis, ctx: Context, p: ActivationRequ
     },
   );
   if (created) {
+    svc.counters.activations.inc();
     await svc.announce(ctx, 'license.activated', {
       license_id: doc._id,
       activation_id: activation.id,
       customer_id: doc.customer_id,
     });
+    await trackActivationUsage(svc, ctx, doc._id);
   }
   return {
     message: created ? 'License activated successfully' : 'License already activated on this machine',

@@ -14,6 +14,7 @@ import { LICENSE_STATUSES, statusFilter, toLicenseAnswer, type LicenseListEntry 
 import { generateLicenseKey } from './license-keys.ts';
 import { announceLicenseChange, bulkSetActive, findLicense, licenseNotFound, withActivationCounts } from './records.ts';
 import type { LicenseThis } from './state.ts';
+import { trackActivationUsage } from './usage.ts';
 import { customerStatus } from './verify-path.ts';
 
 const action = actionFor<LicenseThis>();
@@ -284,6 +285,8 @@ export const adminActions = {
         await ctx.call('device.compactSeats', { license_id: current._id, max_activations: p.max_activations });
       }
       await announceLicenseChange(this, ctx, [updated]);
+      // A new seat limit moves the usage level (a raise re-arms it, a cut may cross 80% or 100%).
+      if (p.max_activations !== undefined) await trackActivationUsage(this, ctx, current._id);
       return { success: true, message: 'License updated successfully' };
     },
   }),

@@ -26,6 +26,8 @@ const action = actionFor<LicenseThis>();
 
 /** What clients are told about the next heartbeat. */
 const HEARTBEAT_INTERVAL_SECONDS = 60;
+/** The heartbeat limiter's window (lib/infra/rate-limiter.ts: one minute). */
+const HEARTBEAT_WINDOW_SECONDS = 60;
 
 const HARDWARE_ID_SCHEMA = {
   anyOf: [HARDWARE_HASH_SCHEMA, { type: 'object', minProperties: 1, maxProperties: 64 }],
@@ -89,7 +91,14 @@ export const clientActions = {
       // Not async: a warm verify is answered without creating a single promise here.
       const p = ctx.params;
       const verdict = this.verifier.answer(p.license_key, p.hardware_hash, p.app_version, { forceSession: false });
-      return verdict instanceof Promise ? verdict.then(v => v.answer) : verdict.answer;
+      if (verdict instanceof Promise) {
+        return verdict.then(v => {
+          this.counters.verifications[v.answer.code].inc();
+          return v.answer;
+        });
+      }
+      this.counters.verifications[verdict.answer.code].inc();
+      return verdict.answer;
     },
   }),
 
@@ -110,6 +119,7 @@ export const clientActions = {
         forceSession: false,
         activationId: p.activation_id === undefined ? undefined : Number(p.activation_id),
       });
+      this.counters.verifications[verdict.answer.code].inc();
       return verdict.answer;
     },
   }),
@@ -148,7 +158,22 @@ export const clientActions = {
       } catch {
         throw new ServiceUnavailableError('Heartbeat store unavailable');
       }
-      if (!decision.allowed) throw new RateLimitError(decision.resetSeconds, decision.limit);
+      // The limiter counts every hit of the window exactly, so one request sees the count reach the
+      // excess: announced once per window, however many more are refused after it.
+      if (decision.hits === decision.limit + this.heartbeatExcess && view.license) {
+        await this.announce(ctx, 'device.heartbeat.excessive', {
+          license_id: view.license.id,
+          activation_id: activation?.id ?? null,
+          customer_id: view.license.customer_id,
+          hits: decision.hits,
+          limit: decision.limit,
+          window_seconds: HEARTBEAT_WINDOW_SECONDS,
+        });
+      }
+      if (!decision.allowed) {
+        this.counters.heartbeats.rate_limited.inc();
+        throw new RateLimitError(decision.resetSeconds, decision.limit);
+      }
       (ctx.meta as { $responseHeaders?: Record<string, string> }).$responseHeaders = {
         'X-RateLimit-Limit': String(decision.limit),
         'X-RateLimit-Remaining': String(decision.remaining),
@@ -166,6 +191,7 @@ export const clientActions = {
         );
         lastHeartbeat = recorded.last_heartbeat;
       }
+      this.counters.heartbeats[answer.valid ? 'recorded' : 'invalid'].inc();
       return {
         success: answer.valid,
         valid: answer.valid,

@@ -4,27 +4,98 @@
  *
  * Per license, a Redis sorted set (member: activation id, score: last seen, ms). Opening or refreshing
  * a session is one Lua script, atomic across every replica: drop the timed-out members, then admit the
- * caller if it already holds a seat or a seat is free. A global set feeds the live session count.
+ * caller if it already holds a seat or a seat is free. A global set feeds the live session count and
+ * the lapse sweep (`device.heartbeat.dead`).
+ *
+ * The same script moves the license's usage level (0, 80 or 100% of max_users, usage.ts) kept beside
+ * the set: it answers the level before and after, so the caller announces an upward crossing exactly
+ * once across replicas, and a lower count re-arms it. Licenses at 100% are listed in one more sorted
+ * set for the monitoring alerts. An admitted heartbeat is also counted in its minute (live stats'
+ * heartbeats_per_minute). No extra round trip: it all happens in the admission's one script (a
+ * separate write, even pipelined, measured several microseconds of client CPU per heartbeat).
  */
 import type { Redis } from 'ioredis';
 
 const TOUCH_SCRIPT = `
-local key, all = KEYS[1], KEYS[2]
-local now, timeout, member, max, global = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local key, all, levelKey, full, minute = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local now, timeout, member, max, global, license = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - timeout)
+local admitted = 1
 if not redis.call('ZSCORE', key, member) and redis.call('ZCARD', key) >= max then
-  return 0
+  admitted = 0
+else
+  redis.call('ZADD', key, now, member)
+  redis.call('PEXPIRE', key, timeout)
+  redis.call('ZADD', all, now, global)
+  if ARGV[7] == '1' and redis.call('INCR', minute) == 1 then redis.call('EXPIRE', minute, 3600) end
 end
-redis.call('ZADD', key, now, member)
-redis.call('PEXPIRE', key, timeout)
-redis.call('ZADD', all, now, global)
-return 1`;
+local used = redis.call('ZCARD', key)
+local level = 0
+if used >= max then level = 100 elseif used * 100 >= max * 80 then level = 80 end
+local previous = tonumber(redis.call('GET', levelKey) or '0')
+if level == 0 then
+  if previous > 0 then redis.call('DEL', levelKey) end
+elseif level ~= previous then
+  redis.call('SET', levelKey, level, 'PX', timeout)
+else
+  redis.call('PEXPIRE', levelKey, timeout)
+end
+if level == 100 then
+  redis.call('ZADD', full, now, license)
+elseif previous == 100 then
+  redis.call('ZREM', full, license)
+end
+if level == previous then return admitted end
+return {admitted, used, previous, level}`;
+
+/**
+ * Takes the lapsed members out of the global set and answers them: whoever removes one announces it.
+ * Licenses no longer refreshed at 100% leave the full set on the way.
+ */
+const LAPSE_SCRIPT = `
+local lapsed = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+for i = 1, #lapsed, 2 do redis.call('ZREM', KEYS[1], lapsed[i]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+return lapsed`;
 
 const ALL_SESSIONS = 'sessions:all';
+const FULL_LICENSES = 'sessions:full';
+const MINUTE_MS = 60_000;
+
+/** Heartbeats admitted in one minute (kept an hour by the script). */
+function heartbeatMinuteKey(minute: number): string {
+  return `heartbeats:minute:${minute}`;
+}
 
 function licenseKey(licenseId: number): string {
   return `sessions:license:${licenseId}`;
 }
+
+function levelKey(licenseId: number): string {
+  return `sessions:level:${licenseId}`;
+}
+
+/** A move of a license's max_users usage level (0, 80 or 100), as the admission script saw it. */
+export interface UsersLevelMove {
+  used: number;
+  previous: number;
+  level: number;
+}
+
+export interface TouchResult {
+  admitted: boolean;
+  /** Set when this admission moved the license's usage level (up: announce; down: re-armed). */
+  moved: UsersLevelMove | null;
+}
+
+/** A session whose machine fell silent: taken out of the live set by this process. */
+export interface LapsedSession {
+  licenseId: number;
+  activationId: number;
+  lastSeen: number;
+}
+
+const ADMITTED_FROM_MEMO: TouchResult = { admitted: true, moved: null };
 
 export class SessionStore {
   private readonly redis: Redis;
@@ -41,35 +112,44 @@ export class SessionStore {
   }
 
   /**
-   * Opens or refreshes the session of an activation; false when max_users other sessions are live.
-   * `force` always asks Redis (heartbeats); verifies may be answered from the recent-admission memo.
+   * Opens or refreshes the session of an activation; not admitted when max_users other sessions are
+   * live. A heartbeat always asks Redis and is counted in its minute when admitted; verifies may be
+   * answered from the recent-admission memo.
    */
   async touch(
     licenseId: number,
     activationId: number,
     maxUsers: number,
-    force = false,
+    heartbeat = false,
     now = Date.now(),
-  ): Promise<boolean> {
-    if (!force && this.admittedRecently(activationId, now)) return true;
-    const admitted = await this.redis.eval(
+  ): Promise<TouchResult> {
+    if (!heartbeat && this.admittedRecently(activationId, now)) return ADMITTED_FROM_MEMO;
+    // The common answer is just 0 or 1; a table only when the usage level moved.
+    const reply = (await this.redis.eval(
       TOUCH_SCRIPT,
-      2,
+      5,
       licenseKey(licenseId),
       ALL_SESSIONS,
+      levelKey(licenseId),
+      FULL_LICENSES,
+      heartbeatMinuteKey(Math.floor(now / MINUTE_MS)),
       now,
       this.timeoutMs,
       String(activationId),
       maxUsers,
       `${licenseId}:${activationId}`,
-    );
+      String(licenseId),
+      heartbeat ? '1' : '0',
+    )) as number | [number, number, number, number];
+    const [admitted, moved] =
+      typeof reply === 'number' ? [reply, null] : [reply[0], { used: reply[1], previous: reply[2], level: reply[3] }];
     if (admitted === 1) {
       this.recent.set(activationId, now);
       if (this.recent.size > 100_000) this.prune(now);
-      return true;
+      return { admitted: true, moved };
     }
     this.recent.delete(activationId);
-    return false;
+    return { admitted: false, moved };
   }
 
   /** True when this process admitted the activation recently enough to answer without Redis. */
@@ -88,13 +168,47 @@ export class SessionStore {
       .exec();
   }
 
+  /** Live sessions across the cluster. Counts only: lapsed members are left for the lapse sweep to announce. */
   async liveCount(now = Date.now()): Promise<number> {
-    await this.redis.zremrangebyscore(ALL_SESSIONS, '-inf', now - this.timeoutMs);
-    return this.redis.zcard(ALL_SESSIONS);
+    return this.redis.zcount(ALL_SESSIONS, now - this.timeoutMs, '+inf');
   }
 
   async liveCountForLicense(licenseId: number, now = Date.now()): Promise<number> {
     return this.redis.zcount(licenseKey(licenseId), now - this.timeoutMs, '+inf');
+  }
+
+  /**
+   * Takes up to `limit` sessions silent past the timeout out of the live set, atomically: of two
+   * replicas sweeping at once, each lapse goes to exactly one. A machine that comes back is admitted
+   * again and can lapse again.
+   */
+  async takeLapsed(limit: number, now = Date.now()): Promise<LapsedSession[]> {
+    const flat = (await this.redis.eval(
+      LAPSE_SCRIPT,
+      2,
+      ALL_SESSIONS,
+      FULL_LICENSES,
+      now - this.timeoutMs,
+      limit,
+    )) as string[];
+    const lapsed: LapsedSession[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const [license, activation] = flat[i]!.split(':').map(Number);
+      if (!Number.isSafeInteger(license) || !Number.isSafeInteger(activation)) continue;
+      lapsed.push({ licenseId: license!, activationId: activation!, lastSeen: Number(flat[i + 1]) });
+    }
+    return lapsed;
+  }
+
+  /** Heartbeats admitted in the last complete minute, by every replica. */
+  async heartbeatsLastMinute(now = Date.now()): Promise<number> {
+    return Number((await this.redis.get(heartbeatMinuteKey(Math.floor(now / MINUTE_MS) - 1))) ?? 0);
+  }
+
+  /** Licenses whose live sessions fill max_users (refreshed by an admission within the timeout). */
+  async fullLicenses(limit: number, now = Date.now()): Promise<number[]> {
+    const ids = await this.redis.zrangebyscore(FULL_LICENSES, now - this.timeoutMs, '+inf', 'LIMIT', 0, limit);
+    return ids.map(Number).filter(Number.isSafeInteger);
   }
 
   private prune(now: number): void {

@@ -8,6 +8,7 @@ import type { JobVars } from '../../mixins/repeating-job.mixin.ts';
 import type { FactsMethods } from '../../mixins/facts.mixin.ts';
 import type { ViewInvalidationMethods } from '../../mixins/view-invalidation.mixin.ts';
 import type { ExactLimiter } from '../../lib/infra/rate-limiter.ts';
+import type { LicenseCounters } from './metrics.ts';
 import type { SessionStore } from './sessions.ts';
 import type { VerifyPath } from './verify-path.ts';
 
@@ -18,6 +19,10 @@ export interface LicenseState {
   verifier: VerifyPath;
   /** Heartbeats: exactly RATE_LIMIT_HEARTBEAT_PER_MINUTE per activation, across replicas. */
   heartbeatLimiter: ExactLimiter;
+  /** Heartbeats beyond the limit in one window that make `device.heartbeat.excessive` (ANOMALY_HEARTBEAT_EXCESS). */
+  heartbeatExcess: number;
+  /** /metrics counters of activations, verifications and heartbeats. */
+  counters: LicenseCounters;
 }
 
 export type LicenseThis = Service & RedisVars & JobVars & FactsMethods & ViewInvalidationMethods & LicenseState;

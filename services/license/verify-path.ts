@@ -18,7 +18,7 @@ import { dateOnly } from '../../lib/core/values.ts';
 import { updateFor, type ReleaseInfo, type UpdateAnswer } from '../../lib/domain/releases.ts';
 import type { ActivationAnswer } from '../device/contract.ts';
 import type { VerifyAnswer } from './contract.ts';
-import type { SessionStore } from './sessions.ts';
+import type { SessionStore, UsersLevelMove } from './sessions.ts';
 import { ViewCache } from './view-cache.ts';
 import { VERIFY_MESSAGES, evaluate, type LicenseSnapshot, type LicenseView, type VerifyCode } from './verdict.ts';
 
@@ -44,11 +44,17 @@ export interface Verdict {
 }
 
 export interface VerifyOptions {
-  /** Heartbeats always refresh the session in Redis; verifies may rely on a recent admission. */
+  /**
+   * A heartbeat: always refreshes the session in Redis (and is counted there); verifies may rely on
+   * a recent admission.
+   */
   forceSession: boolean;
   /** Legacy clients name their activation; it must be this machine's. */
   activationId?: number;
 }
+
+/** Told when a session admission moved a license's max_users usage level (usage.ts announces it). */
+export type UsersLevelListener = (license: LicenseSnapshot, moved: UsersLevelMove) => void;
 
 export const NO_LICENSE_VIEW: LicenseView = { license: null, customer: null, activations: new Map() };
 
@@ -93,14 +99,16 @@ export class VerifyPath {
   private readonly broker: ServiceBroker;
   private readonly logger: Logger;
   private readonly sessions: SessionStore;
+  private readonly onUsersLevel: UsersLevelListener;
   private readonly views = new ViewCache<LicenseView>(VIEW_MAX_AGE_MS, VIEW_MAX_ENTRIES);
   private releases: ReleaseCache | null = null;
   private updates: { list: ReleaseInfo[]; byVersion: Map<string, UpdateAnswer> } | null = null;
 
-  constructor(broker: ServiceBroker, logger: Logger, sessions: SessionStore) {
+  constructor(broker: ServiceBroker, logger: Logger, sessions: SessionStore, onUsersLevel: UsersLevelListener) {
     this.broker = broker;
     this.logger = logger;
     this.sessions = sessions;
+    this.onUsersLevel = onUsersLevel;
   }
 
   /**
@@ -163,13 +171,15 @@ export class VerifyPath {
     if (code === 'VALID' && activation && view.license) {
       let admitted = true;
       try {
-        admitted = await this.sessions.touch(
+        const touched = await this.sessions.touch(
           view.license.id,
           activation.id,
           view.license.max_users,
           opts.forceSession,
           now,
         );
+        admitted = touched.admitted;
+        if (touched.moved) this.onUsersLevel(view.license, touched.moved);
       } catch (err) {
         // Redis away: a client must still be able to start; the seat count is enforced again once
         // Redis is back (fail open, logged).

@@ -104,7 +104,7 @@ describe('admin authentication and API keys (gateway, one process)', function ()
       expect(res.status, res.text).to.equal(200);
       expect(res.body).to.have.all.keys('token', 'expires_at', 'role');
       expect(res.body.role).to.equal('admin');
-      const claims = verifyJwt(res.body.token, config().jwtSecret);
+      const claims = await verifyJwt(res.body.token, config().jwtSecret);
       expect(claims).to.include({ typ: 'admin', role: 'admin', name: ADMIN.username });
       expect(claims.exp - claims.iat).to.equal(config().admin.tokenTtlSeconds);
       expect(claims.iat).to.be.within(before, nowSeconds());
@@ -212,7 +212,7 @@ describe('admin authentication and API keys (gateway, one process)', function ()
 
     async function adminClaims() {
       const token = await login(ADMIN);
-      return verifyJwt(token, config().jwtSecret);
+      return await verifyJwt(token, config().jwtSecret);
     }
 
     it('401 without a token, with a garbage token, or with another scheme', async function () {
@@ -238,13 +238,16 @@ describe('admin authentication and API keys (gateway, one process)', function ()
 
     it('401 for a well-formed token signed with another secret', async function () {
       const claims = await adminClaims();
-      const forged = signJwt(claims, 'some-other-secret');
+      const forged = await signJwt(claims, 'some-other-secret');
       expectError(await http('GET', protectedRoute(), { headers: bearer(forged) }), 401, 'UNAUTHORIZED');
     });
 
     it('401 TOKEN_EXPIRED for an expired token with a valid signature', async function () {
       const claims = await adminClaims();
-      const expired = signJwt({ ...claims, iat: nowSeconds() - 7200, exp: nowSeconds() - 60 }, config().jwtSecret);
+      const expired = await signJwt(
+        { ...claims, iat: nowSeconds() - 7200, exp: nowSeconds() - 60 },
+        config().jwtSecret,
+      );
       expectError(await http('GET', protectedRoute(), { headers: bearer(expired) }), 401, 'TOKEN_EXPIRED');
     });
 
@@ -262,7 +265,7 @@ describe('admin authentication and API keys (gateway, one process)', function ()
         { ...claims, sub: 'admin' },
         { ...claims, jti: undefined },
       ]) {
-        const token = signJwt(JSON.parse(JSON.stringify(bad)), secret);
+        const token = await signJwt(JSON.parse(JSON.stringify(bad)), secret);
         expectError(await http('GET', protectedRoute(), { headers: bearer(token) }), 401, 'UNAUTHORIZED');
       }
     });
@@ -561,7 +564,7 @@ describe('admin authentication and API keys (gateway, one process)', function ()
       expect(res.body).to.have.all.keys('token', 'expires_at');
       const header = JSON.parse(Buffer.from(String(res.body.token).split('.')[0]!, 'base64url').toString()) as unknown;
       expect(header).to.deep.equal({ alg: 'HS256', typ: 'JWT' });
-      const claims = verifyJwt(res.body.token, config().jwtSecret);
+      const claims = await verifyJwt(res.body.token, config().jwtSecret);
       expect(claims).to.include({ scope: 'analytics', typ: 'analytics' });
       expect(claims.exp - claims.iat).to.equal(config().admin.analyticsTokenTtlSeconds);
       expect(res.body.expires_at).to.equal(new Date(claims.exp * 1000).toISOString());

@@ -246,11 +246,18 @@ describe('POST /api/license/activate', function () {
     const first = await activate({ license_key: license.key, hardware_hash: hw });
     expect(first.status, first.text).to.equal(200);
     const firstId: number = first.body.activation.id;
-    expect(await eventFor(firstId)).to.deep.equal({
-      license_id: license.id,
-      activation_id: firstId,
-      customer_id: customerId,
-    });
+    // The payload, and the envelope every fact carries (lib/core/events.ts FactEnvelope).
+    const {
+      event_id: eventId,
+      at,
+      ...payload
+    } = (await eventFor(firstId)) as Activated & {
+      event_id: string;
+      at: string;
+    };
+    expect(payload).to.deep.equal({ license_id: license.id, activation_id: firstId, customer_id: customerId });
+    expect(eventId).to.match(/^[0-9a-f-]{36}$/);
+    expect(Date.parse(at)).to.be.closeTo(Date.now(), 60_000);
 
     expect((await activate({ license_key: license.key, hardware_hash: hw })).status).to.equal(200);
     // A later new activation's event arriving shows the re-activation's would have arrived by now.

@@ -73,3 +73,47 @@ describe('scripts/start.ts (npm start)', function () {
     );
   });
 });
+
+describe('npm start without its dependencies', function () {
+  this.timeout(30_000);
+
+  /** Runs scripts/start.ts with env overrides until it exits; answers its exit code, output and duration. */
+  async function startAndWait(
+    env: Record<string, string>,
+  ): Promise<{ code: number | null; output: string; ms: number }> {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['scripts/start.ts'], {
+      cwd: root,
+      env: { ...process.env, PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>(resolve => child.on('exit', c => resolve(c)));
+    return { code, output, ms: Date.now() - started };
+  }
+
+  it('exits 1 after a bounded wait, saying in one line that Redis is missing, where and how to get it', async function () {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const { code, output, ms } = await startAndWait({ REDIS_URL: url, MONGO_URL: process.env.MONGO_URL! });
+    expect(code, output).to.equal(1);
+    expect(ms).to.be.below(20_000);
+    const lines = output.trim().split('\n');
+    expect(lines, output).to.have.length(1);
+    expect(lines[0]).to.include('Redis is not reachable at').and.include(url).and.include('REDIS_URL');
+    expect(output).to.not.match(/ECONNREFUSED|\n\s+at /);
+  });
+
+  it('exits 1 with one line when the NATS transporter does not answer', async function () {
+    const port = await freePort();
+    const { code, output } = await startAndWait({
+      TRANSPORTER: `nats://127.0.0.1:${port}`,
+      MONGO_URL: process.env.MONGO_URL!,
+    });
+    expect(code, output).to.equal(1);
+    expect(output.trim().split('\n'), output).to.have.length(1);
+    expect(output).to.include(`NATS is not reachable at nats://127.0.0.1:${port}`).and.include('TRANSPORTER');
+  });
+});

@@ -78,6 +78,14 @@ const DOCUMENTED_ADMIN_ENDPOINTS = [
   'GET /api/resources/stats',
   'GET /api/global-search',
   'GET /api/sessions/active-count',
+  'POST /api/webhooks',
+  'GET /api/webhooks',
+  'GET /api/webhook/:',
+  'PUT /api/webhook/:',
+  'DELETE /api/webhook/:',
+  'POST /api/webhook/:/test',
+  'GET /api/webhook/:/deliveries',
+  'POST /api/webhook/delivery/:/redeliver',
   'POST /api/versions',
   'GET /api/versions',
 ];
@@ -229,7 +237,7 @@ describe('role matrix (generated from the route table)', function () {
 
       it('with a bad token: 401', async function () {
         const iat = nowSeconds();
-        const forged = signJwt(
+        const forged = await signJwt(
           { typ: 'admin', sub: '1', name: 'admin', role: 'admin', jti: 'forgedforgedforged', iat, exp: iat + 3600 },
           'not-the-server-secret',
         );

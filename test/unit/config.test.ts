@@ -14,6 +14,7 @@ const PRODUCTION: Env = {
   JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
   ADMIN_USERNAME: 'operator',
   ADMIN_PASSWORD: 'a-long-production-password',
+  WEBHOOK_SECRET_KEY: 'a-production-webhook-key-of-at-least-32-characters',
 };
 
 function configError(env: Env): ConfigError {
@@ -137,6 +138,16 @@ describe('loadConfig', function () {
       const cfg = loadConfig(PRODUCTION);
       expect(cfg.isProduction).to.equal(true);
       expect(cfg.admin.username).to.equal('operator');
+    });
+
+    it('serves metrics on internal port 9464 and not on the API port in production, unless told otherwise', function () {
+      const cfg = loadConfig(PRODUCTION);
+      expect(cfg.metricsPort).to.equal(9464);
+      expect(cfg.metricsOnApiPort).to.equal(false);
+      const opened = loadConfig({ ...PRODUCTION, METRICS_PORT: '9100', METRICS_ON_API_PORT: 'true' });
+      expect(opened.metricsPort).to.equal(9100);
+      expect(opened.metricsOnApiPort).to.equal(true);
+      expect(loadConfig({}).metricsOnApiPort).to.equal(true);
     });
   });
 

@@ -15,6 +15,34 @@ function errorBody(code: string, message: string, details: unknown = {}) {
 }
 
 describe('toHttpError', function () {
+  describe('database and Redis clients that cannot reach their server', function () {
+    const cases: Array<[string, string]> = [
+      ['MongoServerSelectionError', 'Server selection timed out after 2000 ms'],
+      ['MongooseServerSelectionError', 'connect ECONNREFUSED 127.0.0.1:27017'],
+      ['MongoNetworkError', 'connection 3 to 127.0.0.1:27017 closed'],
+      ['MongoNetworkTimeoutError', 'connection timed out'],
+      ['MongoOperationTimeoutError', 'Timed out during operation'],
+      ['MongooseError', 'Operation `licenses.findOne()` buffering timed out after 2000ms'],
+      ['Error', 'Command timed out'],
+      ['Error', 'Connection is closed.'],
+      ['MaxRetriesPerRequestError', 'Reached the max retries per request limit (which is 1).'],
+    ];
+    for (const [name, message] of cases) {
+      it(`maps ${name} "${message}" to 503 SERVICE_UNAVAILABLE with Retry-After, no internals`, function () {
+        const err = Object.assign(new Error(message), { name, code: name === 'MongoNetworkError' ? 89 : undefined });
+        const answer = toHttpError(err);
+        expect(answer.status).to.equal(503);
+        expect(answer.headers['Retry-After']).to.equal('5');
+        expect(JSON.stringify(answer.body)).to.not.include('127.0.0.1');
+        expect((answer.body as { error: { code: string } }).error.code).to.equal('SERVICE_UNAVAILABLE');
+      });
+    }
+
+    it('leaves other errors alone (a plain Error is still a 500)', function () {
+      expect(toHttpError(new Error('something broke')).status).to.equal(500);
+    });
+  });
+
   describe('body-parser errors', function () {
     const cases: Array<[string, number, string]> = [
       ['entity.parse.failed', 400, 'INVALID_JSON'],

@@ -111,6 +111,10 @@ func run() error {
 	select {
 	case <-ctx.Done():
 	case err = <-serveErr:
+	case <-fdbDone:
+		// Without FerretDB every client would get a closed connection: stop accepting them
+		// and exit, so the parent sees the failure instead of a server that answers nothing.
+		err = errors.New("FerretDB stopped unexpectedly")
 	}
 
 	// A second signal now kills the process the default way, in case shutdown hangs.

@@ -26,6 +26,13 @@ const (
 
 	flagChecksumPresent = 1 << 0
 	flagMoreToCome      = 1 << 1
+
+	// How long one command may take in FerretDB (a large index build included) before the
+	// connection is dropped and the write lock released.
+	defaultUpstreamTimeout = 2 * time.Minute
+
+	// How long a client may take to accept its answer.
+	defaultClientWriteTimeout = 30 * time.Second
 )
 
 // writeCommands are the commands FerretDB implements as unisolated read-modify-write
@@ -160,6 +167,9 @@ type proxy struct {
 	upstream string
 	logger   *slog.Logger
 
+	upstreamTimeout    time.Duration
+	clientWriteTimeout time.Duration
+
 	writeMu sync.Mutex
 
 	mu       sync.Mutex
@@ -170,9 +180,11 @@ type proxy struct {
 
 func newProxy(upstream string, logger *slog.Logger) *proxy {
 	return &proxy{
-		upstream: upstream,
-		logger:   logger,
-		conns:    make(map[net.Conn]struct{}),
+		upstream:           upstream,
+		logger:             logger,
+		upstreamTimeout:    defaultUpstreamTimeout,
+		clientWriteTimeout: defaultClientWriteTimeout,
+		conns:              make(map[net.Conn]struct{}),
 	}
 }
 
@@ -268,6 +280,17 @@ func (p *proxy) handle(client net.Conn) {
 			return
 		}
 
+		// Deadlines: a FerretDB that stops answering must not hold the write lock (or this
+		// goroutine) forever, nor may a client that stops reading its answers.
+		now := time.Now()
+		if err := upstream.SetReadDeadline(now.Add(p.upstreamTimeout)); err != nil {
+			return
+		}
+
+		if err := client.SetWriteDeadline(now.Add(p.clientWriteTimeout)); err != nil {
+			return
+		}
+
 		if err := p.roundTrip(req, upstream, fromUpstream, client); err != nil {
 			p.logger.Debug("round trip failed", "error", err)
 			return
@@ -276,12 +299,32 @@ func (p *proxy) handle(client net.Conn) {
 }
 
 // roundTrip sends one request upstream and relays its replies to the client.
+//
+// A serialised (write) request holds the write lock only while FerretDB works on it: its replies are
+// read into memory under the lock and written to the client after it is released, so a client that is
+// slow to read its answer never stalls every other writer.
 func (p *proxy) roundTrip(req []byte, upstream io.Writer, fromUpstream io.Reader, client io.Writer) error {
-	if serialized(req) {
-		p.writeMu.Lock()
-		defer p.writeMu.Unlock()
+	if !serialized(req) {
+		return p.exchange(req, upstream, fromUpstream, client)
 	}
 
+	var replies bytes.Buffer
+
+	p.writeMu.Lock()
+	err := p.exchange(req, upstream, fromUpstream, &replies)
+	p.writeMu.Unlock()
+
+	if err != nil {
+		return err
+	}
+
+	_, err = client.Write(replies.Bytes())
+
+	return err
+}
+
+// exchange writes req upstream and copies its replies to out.
+func (p *proxy) exchange(req []byte, upstream io.Writer, fromUpstream io.Reader, out io.Writer) error {
 	if _, err := upstream.Write(req); err != nil {
 		return err
 	}
@@ -299,7 +342,7 @@ func (p *proxy) roundTrip(req []byte, upstream io.Writer, fromUpstream io.Reader
 		}
 
 		if relay {
-			if _, err := client.Write(reply); err != nil {
+			if _, err := out.Write(reply); err != nil {
 				return err
 			}
 		}

@@ -3,9 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 )
 
 // bsonDoc encodes {key: int32(1)}, or {} when key is empty.
@@ -192,4 +197,106 @@ func TestRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A writer whose client never reads its (large) answer must not keep the write lock: another
+// client's write goes through meanwhile.
+func TestWriteLockReleasedBeforeReplying(t *testing.T) {
+	t.Parallel()
+
+	big := opMsgWith(0, kind0("ok"), kind1("docs", bytes.Repeat([]byte{1}, 8<<20)))
+	small := opMsgWith(0, kind0("ok"))
+	p := newProxy("", slog.New(slog.DiscardHandler))
+
+	stuck := make(chan struct{})
+	entered := make(chan struct{})
+	blocked := blockingWriter{release: stuck, entered: entered}
+
+	go func() {
+		_ = p.roundTrip(opMsgWith(0, kind0("insert")), io.Discard, bytes.NewReader(big), blocked)
+	}()
+
+	// The first writer is now stuck writing its answer to its client.
+	<-entered
+
+	done := make(chan error, 1)
+
+	go func() {
+		var out bytes.Buffer
+		done <- p.roundTrip(opMsgWith(0, kind0("update")), io.Discard, bytes.NewReader(small), &out)
+	}()
+
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("a second write waited for a client that does not read its answer")
+	}
+
+	close(stuck)
+}
+
+// blockingWriter stands for a client that does not read: Write blocks until released.
+type blockingWriter struct{ release, entered chan struct{} }
+
+func (w blockingWriter) Write(b []byte) (int, error) {
+	close(w.entered)
+	<-w.release
+	return len(b), nil
+}
+
+// A FerretDB that stops answering costs the client its connection after the deadline, and the
+// write lock is free again.
+func TestUpstreamDeadline(t *testing.T) {
+	t.Parallel()
+
+	sock := filepath.Join(t.TempDir(), "silent.sock")
+
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			// Reads requests, never answers.
+			go func() { _, _ = io.Copy(io.Discard, c) }()
+		}
+	}()
+
+	p := newProxy(sock, slog.New(slog.DiscardHandler))
+	p.upstreamTimeout = 200 * time.Millisecond
+
+	client, server := net.Pipe()
+	defer client.Close()
+
+	p.wg.Add(1)
+
+	go p.handle(server)
+
+	if _, err := client.Write(opMsgWith(0, kind0("insert"))); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := client.SetReadDeadline(time.Now().Add(2 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := client.Read(make([]byte, 1)); err == nil {
+		t.Fatal("got an answer from a silent upstream")
+	} else if errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatal("the proxy kept the connection past its upstream deadline")
+	}
+
+	if !p.writeMu.TryLock() {
+		t.Fatal("the write lock is still held")
+	}
+	p.writeMu.Unlock()
 }

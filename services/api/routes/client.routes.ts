@@ -8,7 +8,11 @@ export const OPERATION_ROUTES: RouteSpec[] = [
   operations('/', 'api.root', 'Service status'),
   operations('/health', 'api.health', 'Health of the service and its dependencies (503 when one is down)'),
   operations('/health/live', 'api.live', 'Liveness probe: the process answers'),
-  operations('/health/ready', 'api.ready', 'Readiness probe: dependencies reachable (503 otherwise)'),
+  operations(
+    '/health/ready',
+    'api.ready',
+    'Readiness probe: this gateway can serve client calls (503 otherwise, and while draining)',
+  ),
   operations('/metrics', 'api.metrics', 'Prometheus metrics (text format 0.0.4)'),
   operations('/api/docs/openapi.json', 'api.openapi', 'This OpenAPI 3.1 document'),
   page('/api/docs', 'api.docsPage', 'Interactive API reference (Swagger UI, HTML)'),

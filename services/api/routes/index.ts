@@ -14,6 +14,10 @@ import { LICENSE_ADMIN_ROUTES } from './license-admin.routes.ts';
 import { CUSTOMER_ROUTES } from './customer.routes.ts';
 import { RESOURCE_ROUTES } from './resource.routes.ts';
 import { SEARCH_ROUTES } from './search.routes.ts';
+import { WEBHOOK_ROUTES } from './webhook.routes.ts';
+import { MONITORING_ROUTES } from './monitoring.routes.ts';
+import { LEAD_PAGE_ROUTES, LEAD_ROUTES } from './lead.routes.ts';
+import { WEB_PAGE_ROUTES } from './web.routes.ts';
 import type { RouteSpec } from './spec.ts';
 
 export { routeKey, type RouteSpec, type AuthKind, type LimitKind, type HttpMethod } from './spec.ts';
@@ -26,4 +30,13 @@ export const ROUTES: RouteSpec[] = [
   ...CUSTOMER_ROUTES,
   ...RESOURCE_ROUTES,
   ...SEARCH_ROUTES,
+  ...LEAD_ROUTES,
+  ...WEBHOOK_ROUTES,
+  ...MONITORING_ROUTES,
 ];
+
+/**
+ * The staff's HTML pages: signed in with a session cookie, forms with a CSRF token, answers in HTML
+ * (services/web/). Not part of the API, so not in ROUTES nor in the OpenAPI document.
+ */
+export const PAGE_ROUTES: RouteSpec[] = [...WEB_PAGE_ROUTES, ...LEAD_PAGE_ROUTES];

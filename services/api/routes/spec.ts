@@ -3,12 +3,19 @@
  * nothing here imports them.
  */
 
-/** none: public; apiKey: X-API-Key (client apps); viewer: any admin token; admin: admin role. */
-export const AUTH_KINDS = ['none', 'apiKey', 'viewer', 'admin'] as const;
+/**
+ * none: public; apiKey: X-API-Key (client apps); viewer: any admin token; admin: admin role.
+ * The staff's HTML pages (PAGE_ROUTES) are signed in with a session cookie instead of a token
+ * (services/web/sessions.ts): page: any signed-in user; pageAdmin: the admin role.
+ */
+export const AUTH_KINDS = ['none', 'apiKey', 'viewer', 'admin', 'page', 'pageAdmin'] as const;
 export type AuthKind = (typeof AUTH_KINDS)[number];
 
-/** Which shared limit applies: public 100/min per IP, admin 1000/min per token. */
-export const LIMIT_KINDS = ['none', 'public', 'admin'] as const;
+/**
+ * Which shared limit applies: public 100/min per IP, admin 1000/min per token, page: the admin
+ * figure per session (per IP before login).
+ */
+export const LIMIT_KINDS = ['none', 'public', 'admin', 'page'] as const;
 export type LimitKind = (typeof LIMIT_KINDS)[number];
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -24,6 +31,10 @@ export interface RouteSpec {
   summary: string;
   /** Status of a successful answer (201 for creations). */
   status?: number;
+  /** An HTML page (PAGE_ROUTES): form params, HTML errors, the pages' security headers. */
+  html?: true;
+  /** Page routes only: the body a POST takes (default `form`); `multipart` also takes one file. */
+  body?: 'form' | 'multipart';
 }
 
 export function routeKey(method: string, fullPath: string): string {
@@ -62,4 +73,38 @@ export function write(
   status?: number,
 ): RouteSpec {
   return { method, path, action, auth: 'admin', limit: 'admin', tag, summary, ...(status ? { status } : {}) };
+}
+
+/** An HTML page open to everyone (the login page, its form, the pages' static files). */
+export function publicPage(method: HttpMethod, path: string, action: string, summary: string): RouteSpec {
+  return { method, path, action, auth: 'none', limit: 'public', tag: 'Pages', summary, html: true };
+}
+
+/** An HTML page any signed-in user may see (viewers read-only). */
+export function staffPage(path: string, action: string, summary: string, tag: string): RouteSpec {
+  return { method: 'GET', path, action, auth: 'page', limit: 'page', tag, summary, html: true };
+}
+
+/**
+ * A form a page posts (with its CSRF token): the admin role, unless `anyRole` (logout); `multipart`
+ * for the routes that take a file.
+ */
+export function staffForm(
+  path: string,
+  action: string,
+  summary: string,
+  tag: string,
+  options: { anyRole?: boolean; body?: 'form' | 'multipart'; method?: 'GET' | 'POST' } = {},
+): RouteSpec {
+  return {
+    method: options.method ?? 'POST',
+    path,
+    action,
+    auth: options.anyRole ? 'page' : 'pageAdmin',
+    limit: 'page',
+    tag,
+    summary,
+    html: true,
+    ...(options.body ? { body: options.body } : {}),
+  };
 }

@@ -58,4 +58,20 @@ export default tseslint.config(
     files: ['eslint.config.js', 'scripts/lint/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The pages' small browser scripts (services/web/assets.ts): classic scripts, no type information.
+    files: ['web/assets/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+      },
+    },
+  },
 );

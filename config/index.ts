@@ -70,6 +70,8 @@ export interface Config {
   rateLimit: {
     publicPerMinute: number;
     adminPerMinute: number;
+    /** Admin API and page requests per minute per client IP, counted before authentication. */
+    adminIpPerMinute: number;
     heartbeatPerMinute: number;
     /** How often each gateway adds its local counts to the shared Redis counters. */
     syncIntervalMs: number;
@@ -88,6 +90,8 @@ export interface Config {
     anomalyBurst: { count: number; minutes: number };
     /** 5xx share of the gateways' requests over the last `minutes`, from `minRequests` requests on. */
     errorRate: { percent: number; minutes: number; minRequests: number };
+    /** The newest facts kept in each license's history (LICENSE_HISTORY_MAX_EVENTS, services/monitoring/history.ts). */
+    historyPerLicense: number;
   };
   /** Anomaly detector thresholds (docs/monitoring.md). */
   anomalies: {
@@ -108,8 +112,15 @@ export interface Config {
     tokenTtlSeconds: number;
     analyticsTokenTtlSeconds: number;
   };
-  /** Trust X-Forwarded-For for the client IP (only behind a proxy that sets it). */
-  trustProxy: boolean;
+  /**
+   * How many proxies in front of the gateway append to X-Forwarded-For (0: none, the socket address is
+   * the client). The client IP is the entry this many hops from the right (services/api/client-ip.ts).
+   */
+  trustProxy: number;
+  /** Origins allowed to call the API from a browser (CORS); empty: no cross-origin answers at all. */
+  corsOrigins: string[];
+  /** Deadline of a client API call (activate, verify, heartbeat...): past it the answer is 503. */
+  clientRequestTimeoutMs: number;
   /** The staff's web pages (services/web, docs/web.md). */
   web: {
     /** A page session ends after this long without a request (sliding)... */
@@ -227,6 +238,59 @@ function services(env: Env): ServiceName[] {
   return [...new Set(names)] as ServiceName[];
 }
 
+/**
+ * TRUST_PROXY: the number of proxies that append to X-Forwarded-For in front of the gateway. `true` and
+ * `false` (the earlier boolean form) still work: `true` is one proxy, `false` none.
+ */
+function proxyHops(env: Env): number {
+  const raw = read(env, 'TRUST_PROXY');
+  if (raw === undefined) return 0;
+  const lower = raw.toLowerCase();
+  if (['true', 'yes'].includes(lower)) return 1;
+  if (['false', 'no'].includes(lower)) return 0;
+  if (!/^\d{1,2}$/.test(raw) || Number(raw) > 10) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `must be the number of trusted proxies in front of the gateway, 0 to 10, or true (1) / false (0) (got "${raw}")`,
+    );
+  }
+  return Number(raw);
+}
+
+/** CORS_ORIGINS: comma-separated origins (`https://app.example.com`), or `*` for any origin without credentials. */
+function corsOrigins(env: Env): string[] {
+  const raw = read(env, 'CORS_ORIGINS');
+  if (raw === undefined) return [];
+  const origins = [
+    ...new Set(
+      raw
+        .split(',')
+        .map(s => s.trim())
+        .filter(Boolean),
+    ),
+  ];
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    // An origin is scheme://host[:port] exactly as a browser sends it: no path, no trailing slash.
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `must list origins such as https://app.example.com (scheme, host, optional port; no path), or * (got "${origin}")`,
+      );
+    }
+  }
+  if (origins.includes('*') && origins.length > 1) {
+    throw new ConfigError('CORS_ORIGINS', 'is either * or a list of origins, not both');
+  }
+  return origins;
+}
+
 /** Outside production only: a fixed key keeps development secrets readable across restarts. */
 export const DEV_WEBHOOK_SECRET_KEY = 'dev_webhook_secret_key_not_for_production';
 export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800];
@@ -331,6 +395,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimit: {
       publicPerMinute: integer(env, 'RATE_LIMIT_PUBLIC_PER_MINUTE', 100, 1, 1_000_000_000),
       adminPerMinute: integer(env, 'RATE_LIMIT_ADMIN_PER_MINUTE', 1000, 1, 1_000_000_000),
+      adminIpPerMinute: integer(env, 'RATE_LIMIT_ADMIN_IP_PER_MINUTE', 2000, 1, 1_000_000_000),
       heartbeatPerMinute: integer(env, 'RATE_LIMIT_HEARTBEAT_PER_MINUTE', 1, 1, 1_000_000),
       syncIntervalMs: integer(env, 'RATE_LIMIT_SYNC_MS', 100, 10, 10_000),
     },
@@ -349,6 +414,7 @@ export function loadConfig(env: Env = process.env): Config {
         minutes: integer(env, 'ALERT_ERROR_RATE_MINUTES', 5, 1, 60),
         minRequests: integer(env, 'ALERT_ERROR_RATE_MIN_REQUESTS', 50, 1, 1_000_000_000),
       },
+      historyPerLicense: integer(env, 'LICENSE_HISTORY_MAX_EVENTS', 500, 10, 100_000),
     },
     anomalies: {
       activations: integer(env, 'ANOMALY_ACTIVATIONS', 10, 2, 1_000_000),
@@ -364,7 +430,9 @@ export function loadConfig(env: Env = process.env): Config {
       tokenTtlSeconds: integer(env, 'ADMIN_TOKEN_TTL_SECONDS', 8 * 3600, 60, 30 * 86_400),
       analyticsTokenTtlSeconds: integer(env, 'ANALYTICS_TOKEN_TTL_SECONDS', 3600, 60, 86_400),
     },
-    trustProxy: boolean(env, 'TRUST_PROXY', false),
+    trustProxy: proxyHops(env),
+    corsOrigins: corsOrigins(env),
+    clientRequestTimeoutMs: integer(env, 'CLIENT_REQUEST_TIMEOUT_MS', 2000, 100, 300_000),
     web: {
       sessionIdleSeconds: integer(env, 'WEB_SESSION_IDLE_SECONDS', 2 * 3600, 60, 30 * 86_400),
       // At most 30 days: a user's revocation (revoked-user:<id>) is kept that long.

@@ -10,6 +10,8 @@
 import type { Service, ServiceSchema } from 'moleculer';
 import { startRepeatingJob, type RepeatingJob } from '../lib/infra/jobs.ts';
 
+const LOG_EVERY_MS = 30_000;
+
 export interface JobVars {
   jobs: Record<string, RepeatingJob>;
 }
@@ -27,11 +29,27 @@ export function repeatingJobMixin<TThis extends Service>(options: RepeatingJobOp
     created(this: Service) {
       (this as Service & JobVars).jobs ??= {};
     },
-    async started(this: Service) {
+    started(this: Service) {
       const task = () => run.call(this as TThis);
-      (this as Service & JobVars).jobs[name] = await startRepeatingJob(name, everyMs, task, err =>
-        this.logger.warn('Repeating job failed', { job: name, message: err.message }),
-      );
+      // During an outage every tick fails the same way: one warning, then one per LOG_EVERY_MS with
+      // how many failures it stands for.
+      let loggedAt = 0;
+      let unlogged = 0;
+      const onError = (err: Error) => {
+        const now = Date.now();
+        if (now - loggedAt < LOG_EVERY_MS) {
+          unlogged += 1;
+          return;
+        }
+        this.logger.warn('Repeating job failed', {
+          job: name,
+          message: err.message,
+          ...(unlogged > 0 ? { failures_since_last_warning: unlogged } : {}),
+        });
+        loggedAt = now;
+        unlogged = 0;
+      };
+      (this as Service & JobVars).jobs[name] = startRepeatingJob(name, everyMs, task, onError);
     },
     async stopped(this: Service) {
       const jobs = (this as Service & JobVars).jobs;

@@ -1,7 +1,9 @@
 /**
- * The HTTP gateway (moleculer-web). It maps the routes of services/api/routes/ onto actions and does,
- * once per request and in this order: shared rate limit, authentication, params from path + (query |
- * body) (services/api/request-pipeline.ts). Errors become HTTP answers in services/api/http-errors.ts.
+ * The HTTP gateway (moleculer-web). It maps the routes of services/api/routes/ onto actions (ids in
+ * paths match digits only, services/api/route-match.ts) and does, once per request and in this order:
+ * security headers and CORS (services/api/front.ts), deadline, shared rate limits, authentication,
+ * params from path + (query | body) (services/api/request-pipeline.ts). Errors become HTTP answers in
+ * services/api/http-errors.ts.
  */
 import ApiGateway from 'moleculer-web';
 import type { ServiceSchema } from 'moleculer';
@@ -12,10 +14,12 @@ import { SystemApiKey } from './api/api-key.ts';
 import { DocsAssets } from './api/docs.ts';
 import { DependencyHealth } from './api/health.ts';
 import { jsonBody } from './api/json-body.ts';
+import { apiFront, corsPolicy } from './api/front.ts';
+import { resolveAlias } from './api/route-match.ts';
 import { formBody, multipartBody } from './api/form-body.ts';
 import { SessionStore } from './web/sessions.ts';
 import { operationsActions } from './api/operations.actions.ts';
-import { onAfterCall, onBeforeCall, onError, onPageError, send404 } from './api/request-pipeline.ts';
+import { errorHandler, onAfterCall, onBeforeCall, onError, onPageError, send404 } from './api/request-pipeline.ts';
 import { RequestMetrics } from './api/request-metrics.ts';
 import { PAGE_ROUTES, ROUTES, routeKey, type RouteSpec } from './api/routes/index.ts';
 import type { GatewayThis } from './api/state.ts';
@@ -38,6 +42,8 @@ interface GatewaySettings {
     authorization: boolean;
     bodyParsers: boolean;
     use: unknown[];
+    /** The route's action call: never retried as a whole (its deadline would start again). */
+    callOptions: { retries: number };
     logging: boolean;
     onBeforeCall: typeof onBeforeCall;
     onAfterCall: typeof onAfterCall;
@@ -67,6 +73,7 @@ function pageRoute(name: 'pages' | 'uploads', routes: RouteSpec[]): GatewaySetti
     authorization: false,
     bodyParsers: false,
     use: [],
+    callOptions: { retries: 0 },
     logging: false,
     onBeforeCall,
     onAfterCall,
@@ -92,8 +99,9 @@ const schema: GatewaySchema = {
         authentication: false,
         authorization: false,
         bodyParsers: false,
-        // json-body.ts; filled in merged() with MAX_BODY_BYTES.
+        // front.ts and json-body.ts; filled in merged() with CORS_ORIGINS and MAX_BODY_BYTES.
         use: [],
+        callOptions: { retries: 0 },
         logging: false,
         onBeforeCall,
         onAfterCall,
@@ -122,7 +130,7 @@ const schema: GatewaySchema = {
           ? formBody(cfg.maxBodyBytes)
           : route.name === 'uploads'
             ? multipartBody(cfg.web.uploadMaxBytes)
-            : jsonBody(cfg.maxBodyBytes),
+            : apiFront(corsPolicy(cfg.corsOrigins), jsonBody(cfg.maxBodyBytes)),
       ];
     }
   },
@@ -144,7 +152,13 @@ const schema: GatewaySchema = {
     },
   },
 
-  methods: { send404 },
+  methods: {
+    send404,
+    errorHandler,
+    resolveAlias(this: GatewayThis, url: string, method?: string) {
+      return resolveAlias(this.aliases, url, method);
+    },
+  },
 
   created(this: GatewayThis) {
     this.specs = new Map([...ROUTES, ...PAGE_ROUTES].map(r => [routeKey(r.method, r.path), r]));
@@ -164,6 +178,12 @@ const schema: GatewaySchema = {
       rateLimit.publicPerMinute,
       rateLimit.syncIntervalMs,
     );
+    this.adminIpLimiter = new SyncedWindowLimiter(
+      this.redis,
+      'admin-ip',
+      rateLimit.adminIpPerMinute,
+      rateLimit.syncIntervalMs,
+    );
     this.adminLimiter = new SyncedWindowLimiter(
       this.redis,
       'admin',
@@ -172,6 +192,7 @@ const schema: GatewaySchema = {
     );
     this.sessions = new SessionStore(this.redis, config().web.sessionIdleSeconds, config().web.sessionMaxSeconds);
     this.publicLimiter.start();
+    this.adminIpLimiter.start();
     this.adminLimiter.start();
     this.apiKey.startRefresh(API_KEY_REFRESH_MS);
   },
@@ -179,7 +200,7 @@ const schema: GatewaySchema = {
   // Before the mixins' stopped(): the limiters write out their last counts while Redis is still held.
   async stopped(this: GatewayThis) {
     this.apiKey.stop();
-    await Promise.all([this.publicLimiter?.stop(), this.adminLimiter?.stop()]);
+    await Promise.all([this.publicLimiter?.stop(), this.adminIpLimiter?.stop(), this.adminLimiter?.stop()]);
   },
 };
 

@@ -1,7 +1,7 @@
 /**
  * Customers: the admin API's customer routes (customer/admin.actions.ts), plus what other services ask
  * about customers (customer/internal.actions.ts: `statuses` for the license service's views, `search`
- * for the global search).
+ * for the global search), and the Admin Panel's paged list (customer/list.actions.ts).
  *
  * Every change is announced once as a fact (`customer.created`, `customer.updated`,
  * `customer.deleted` with `customer_id`). An update or a deletion first makes every license node drop
@@ -16,12 +16,13 @@ import type { ServiceSchemaOf } from '../lib/core/schema-types.ts';
 import type { CustomerThis } from './customer/state.ts';
 import { adminActions } from './customer/admin.actions.ts';
 import { internalActions } from './customer/internal.actions.ts';
+import { listActions } from './customer/list.actions.ts';
 
 const CustomerService: ServiceSchemaOf<CustomerThis> = {
   name: 'customer',
   mixins: [dbMixin([CustomerModel]), factsMixin(), viewInvalidationMixin()],
 
-  actions: { ...adminActions, ...internalActions },
+  actions: { ...adminActions, ...internalActions, ...listActions },
 };
 
 export default CustomerService;

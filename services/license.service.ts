@@ -25,6 +25,7 @@ import { clientActions } from './license/client.actions.ts';
 import { deviceActions } from './license/devices.actions.ts';
 import { figureActions } from './license/figures.actions.ts';
 import { internalActions } from './license/internal.actions.ts';
+import { sessionActions } from './license/sessions.actions.ts';
 import { EXPIRY_JOB, announceExpiries } from './license/expiry.ts';
 import { LAPSE_JOB, announceLapses } from './license/lapses.ts';
 import { licenseCounters } from './license/metrics.ts';
@@ -33,6 +34,7 @@ import { SessionStore } from './license/sessions.ts';
 import type { LicenseThis } from './license/state.ts';
 import { announceUsersLevel } from './license/usage.ts';
 import { VerifyPath } from './license/verify-path.ts';
+import { VerifySeries } from './license/verify-series.ts';
 
 const LicenseService: ServiceSchemaOf<LicenseThis> = {
   name: 'license',
@@ -57,7 +59,14 @@ const LicenseService: ServiceSchemaOf<LicenseThis> = {
     dbMixin([LicenseModel]),
   ],
 
-  actions: { ...clientActions, ...adminActions, ...deviceActions, ...internalActions, ...figureActions },
+  actions: {
+    ...clientActions,
+    ...adminActions,
+    ...deviceActions,
+    ...internalActions,
+    ...figureActions,
+    ...sessionActions,
+  },
 
   async started(this: LicenseThis) {
     const cfg = config();
@@ -68,7 +77,13 @@ const LicenseService: ServiceSchemaOf<LicenseThis> = {
     );
     this.heartbeatLimiter = new ExactLimiter(this.redis, 'heartbeat', cfg.rateLimit.heartbeatPerMinute);
     this.heartbeatExcess = cfg.anomalies.heartbeatExcess;
+    this.verifySeries = new VerifySeries(this.redis);
+    this.verifySeries.start();
     if (!cfg.isProduction) await seedTestLicense(this);
+  },
+
+  async stopped(this: LicenseThis) {
+    await this.verifySeries?.stop();
   },
 };
 

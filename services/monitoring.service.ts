@@ -17,11 +17,15 @@ import { redisMixin } from '../mixins/redis.mixin.ts';
 import { repeatingJobMixin } from '../mixins/repeating-job.mixin.ts';
 import { AlertModel } from '../models/alert.model.ts';
 import { AnomalyModel } from '../models/anomaly.model.ts';
+import { LicenseEventModel } from '../models/license-event.model.ts';
 import { ALERT_JOB, evaluateAlerts } from './monitoring/alerts.ts';
 import { anomalyActions } from './monitoring/anomalies.actions.ts';
 import { detectActivationBurst, detectExcessiveHeartbeats, detectHopping } from './monitoring/detectors.ts';
+import { historyActions } from './monitoring/history.actions.ts';
+import { historyListeners } from './monitoring/history.events.ts';
 import { computeLiveStats } from './monitoring/live-stats.ts';
 import { SharedAnswer } from './monitoring/shared-answer.ts';
+import { computeSeries, seriesActions, seriesListeners } from './monitoring/series.ts';
 import { monitoringMetrics } from './monitoring/metrics.ts';
 import type { MonitoringThis } from './monitoring/state.ts';
 import { statsActions } from './monitoring/stats.actions.ts';
@@ -48,11 +52,15 @@ const MonitoringService: ServiceSchemaOf<MonitoringThis> = {
       }),
       factsMixin(),
       redisMixin(),
-      dbMixin([AnomalyModel, AlertModel]),
+      // A license's history (monitoring/history.ts): its listeners beside the detectors' on the same facts.
+      historyListeners,
+      // The dashboard's activations chart (monitoring/series.ts): counted from the same fact.
+      seriesListeners,
+      dbMixin([AnomalyModel, AlertModel, LicenseEventModel]),
     ];
   },
 
-  actions: { ...statsActions, ...anomalyActions },
+  actions: { ...statsActions, ...anomalyActions, ...historyActions, ...seriesActions },
 
   events: {
     'license.activated'(this: MonitoringThis, ctx: Context<Fact<'license.activated'>>) {
@@ -73,6 +81,10 @@ const MonitoringService: ServiceSchemaOf<MonitoringThis> = {
     this.metrics = monitoringMetrics(this.broker);
     this.live = new SharedAnswer(
       now => computeLiveStats(this, now),
+      () => config().monitoring.liveStatsCacheMs,
+    );
+    this.series = new SharedAnswer(
+      now => computeSeries(this, now),
       () => config().monitoring.liveStatsCacheMs,
     );
     this.liveSince = new Map();

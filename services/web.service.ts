@@ -15,6 +15,8 @@ import { authActions } from './web/auth.actions.ts';
 import { leadPageActions } from './web/lead-pages.actions.ts';
 import { leadPeopleActions } from './web/lead-people.actions.ts';
 import { leadTransferActions } from './web/lead-transfer.actions.ts';
+import { adminOpsActions } from './web/admin-ops-pages.actions.ts';
+import { businessPageActions } from './web/admin-biz-pages.ts';
 
 const TRANSFER_TIMEOUT_MS = 120_000;
 
@@ -26,6 +28,8 @@ const WebService: ServiceSchemaOf<WebThis> = {
     ...authActions,
     ...leadPageActions,
     ...leadPeopleActions,
+    ...adminOpsActions,
+    ...businessPageActions,
     // A whole file in one request: more time than a page (REQUEST_TIMEOUT_MS) for tens of thousands of rows.
     leadExport: Object.assign({ timeout: TRANSFER_TIMEOUT_MS }, leadTransferActions.leadExport),
     leadImport: Object.assign({ timeout: TRANSFER_TIMEOUT_MS }, leadTransferActions.leadImport),

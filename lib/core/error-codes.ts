@@ -14,6 +14,10 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The request body is larger than MAX_BODY_BYTES' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The request body is not application/json (UTF-8, identity)' },
   ROUTE_NOT_FOUND: { status: 404, meaning: 'No route has this method and path' },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    meaning: 'A route has this path, but not with this method: the Allow header lists the methods it takes',
+  },
 
   // Authentication and permissions
   INVALID_API_KEY: { status: 401, meaning: 'X-API-Key is missing or not the active system key' },
@@ -21,7 +25,11 @@ export const ERROR_CODES = {
   TOKEN_EXPIRED: { status: 401, meaning: 'The bearer token has expired: log in again' },
   TOKEN_REVOKED: { status: 401, meaning: 'The bearer token was revoked (logout, user deleted, password reset)' },
   INVALID_CREDENTIALS: { status: 401, meaning: 'Wrong username or password' },
-  FORBIDDEN: { status: 403, meaning: 'The admin role is needed (a viewer token on a write route)' },
+  FORBIDDEN: {
+    status: 403,
+    meaning:
+      'The admin role is needed (a viewer token on a write route), or a broker call of a sensitive action came without a signed-in admin',
+  },
   RATE_LIMIT_EXCEEDED: { status: 429, meaning: 'Too many requests: wait Retry-After seconds' },
 
   // Licenses and activation
@@ -92,7 +100,6 @@ export const ERROR_CODES = {
     status: 503,
     meaning: 'A dependency (database, Redis, a service) is unreachable: retry later',
   },
-  TIMEOUT: { status: 504, meaning: 'The request did not finish in time: retry later' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

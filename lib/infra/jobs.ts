@@ -3,11 +3,15 @@
  * replica that runs the service. Each tick produces one job, so exactly one replica does the work.
  *
  * The scheduler lives in Redis: a Redis that restarts without its data forgets it, so every replica
- * declares it again whenever its queue connection (re)connects (upserting is idempotent).
+ * declares it again whenever its queue connection (re)connects (upserting is idempotent). Starting does
+ * not wait for Redis.
  */
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { config } from '../../config/index.ts';
+
+/** How long a stopping job may wait for its worker and connections to close. */
+const STOP_WITHIN_MS = 5000;
 
 export interface RepeatingJob {
   /** Runs the task once now, in this process (tests, shutdown flushes). */
@@ -15,12 +19,12 @@ export interface RepeatingJob {
   stop(): Promise<void>;
 }
 
-export async function startRepeatingJob(
+export function startRepeatingJob(
   name: string,
   everyMs: number,
   task: () => Promise<unknown>,
   onError: (err: Error) => void,
-): Promise<RepeatingJob> {
+): RepeatingJob {
   const url = config().redisUrl;
   // BullMQ's blocking worker needs its own connection that retries forever.
   const queueConnection = new Redis(url, { maxRetriesPerRequest: null });
@@ -36,16 +40,11 @@ export async function startRepeatingJob(
       { every: everyMs },
       { name, opts: { removeOnComplete: 50, removeOnFail: 200 } },
     );
-  let connectedOnce = false;
+  // Declared whenever the queue connection becomes ready: at start once Redis answers, and after every
+  // reconnect. Never awaited here: a node starts, and serves what needs no Redis, while Redis is away.
   queueConnection.on('ready', () => {
-    // The first 'ready' is the start-up connection, declared just below.
-    if (!connectedOnce) {
-      connectedOnce = true;
-      return;
-    }
     declare().catch((err: Error) => onError(err));
   });
-  await declare();
   const worker = new Worker(name, async (_job: Job) => task(), {
     connection: workerConnection,
     prefix,
@@ -58,12 +57,21 @@ export async function startRepeatingJob(
       await task();
     },
     async stop() {
-      await worker.close();
-      await queue.close();
-      await Promise.all([
-        queueConnection.quit().catch(() => undefined),
-        workerConnection.quit().catch(() => undefined),
+      // A worker finishes its current run first; with Redis away, closing would wait for Redis
+      // forever, so a stop gives it a bounded time and then drops the connections.
+      const closed = (async () => {
+        await worker.close();
+        await queue.close();
+        await Promise.all([queueConnection.quit(), workerConnection.quit()]);
+      })().catch(() => undefined);
+      const stopped = await Promise.race([
+        closed.then(() => true),
+        new Promise<boolean>(resolve => setTimeout(() => resolve(false), STOP_WITHIN_MS).unref()),
       ]);
+      if (!stopped) {
+        queueConnection.disconnect();
+        workerConnection.disconnect();
+      }
     },
   };
 }

@@ -37,6 +37,8 @@ interface Counter {
 }
 
 const WINDOW_MS = 60_000;
+/** Keys one replica tracks at most per limiter: distinct clients beyond it evict the oldest entries. */
+export const DEFAULT_MAX_KEYS = 100_000;
 
 export class SyncedWindowLimiter {
   private readonly counters = new Map<string, Counter>();
@@ -46,12 +48,19 @@ export class SyncedWindowLimiter {
   private readonly name: string;
   private readonly limit: number;
   private readonly syncIntervalMs: number;
+  private readonly maxKeys: number;
 
-  constructor(redis: Redis, name: string, limit: number, syncIntervalMs: number) {
+  constructor(redis: Redis, name: string, limit: number, syncIntervalMs: number, maxKeys = DEFAULT_MAX_KEYS) {
     this.redis = redis;
     this.name = name;
     this.limit = limit;
     this.syncIntervalMs = syncIntervalMs;
+    this.maxKeys = maxKeys;
+  }
+
+  /** Keys tracked in memory (bounded by maxKeys). */
+  get size(): number {
+    return this.counters.size;
   }
 
   start(): void {
@@ -70,6 +79,7 @@ export class SyncedWindowLimiter {
     let counter = this.counters.get(key);
     if (!counter || counter.window !== window) {
       counter = { window, known: 0, pending: 0, inFlight: 0, lastHit: now };
+      if (!this.counters.has(key) && this.counters.size >= this.maxKeys) this.evictOldest();
       this.counters.set(key, counter);
     }
     counter.lastHit = now;
@@ -80,6 +90,16 @@ export class SyncedWindowLimiter {
     }
     counter.pending += 1;
     return { allowed: true, limit: this.limit, remaining: this.limit - used, resetSeconds };
+  }
+
+  /**
+   * Many distinct keys (a flood of client addresses) must not grow the map without bound. Maps iterate
+   * in insertion order, so the first key is the one tracked longest; its hits already synced stay
+   * counted in Redis and are read back if it comes again, so at most its last unsynced hits are lost.
+   */
+  private evictOldest(): void {
+    const oldest = this.counters.keys().next().value;
+    if (oldest !== undefined) this.counters.delete(oldest);
   }
 
   /** Pushes pending hits and refreshes the totals of recently used keys. */

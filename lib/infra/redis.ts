@@ -12,7 +12,7 @@ import { config } from '../../config/index.ts';
 import { succeedsWithin } from './deadline.ts';
 
 /** The longest a Redis command may take before it fails (the caller answers 503). */
-const REDIS_COMMAND_TIMEOUT_MS = 1500;
+export const REDIS_COMMAND_TIMEOUT_MS = 1500;
 
 let client: Redis | undefined;
 

@@ -4,6 +4,11 @@
  * it, instead of a stack trace every half second forever. In development, a Redis that is not running
  * on the default URL is started from the machine's `redis-server` (data under .data/redis), the way the
  * embedded database is.
+ *
+ * In production a node starts without Redis, after one line that says so: a gateway pod rescheduled
+ * during a Redis outage must serve verifies (the warm path needs no Redis; sessions are admitted
+ * without their seat check, docs/decisions.md) rather than crash-loop. URLs are printed without their
+ * credentials.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -15,6 +20,19 @@ const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const WAIT_MS = 10_000;
 
 export class MissingDependency extends Error {}
+
+/** A URL as it may be printed: user and password replaced. */
+export function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = parsed.username ? '***' : '';
+    parsed.password = parsed.password ? '***' : '';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}
 
 /** Host and port of a redis:// or nats:// URL (or host:port). */
 function endpoint(url: string, defaultPort: number): { host: string; port: number } {
@@ -77,10 +95,16 @@ export async function ensureDependencies(cfg: Config, root: string): Promise<{ s
     if (!cfg.isProduction && isDefault && hasBinary('redis-server')) {
       process.stdout.write(`Nothing answers on ${DEFAULT_REDIS_URL}: starting redis-server (data in .data/redis)\n`);
       started.push(await startLocalRedis(root, redis.port));
+    } else if (cfg.isProduction) {
+      process.stderr.write(
+        `Redis is not reachable at ${withoutCredentials(cfg.redisUrl)}: starting without it. Verifies are ` +
+          'answered (sessions admitted without their seat check); heartbeats, admin sign-in and jobs answer ' +
+          '503 or wait until it is back\n',
+      );
     } else if (!(await waitFor(redis.host, redis.port, WAIT_MS))) {
       throw new MissingDependency(
-        `Redis is not reachable at ${cfg.redisUrl} (waited ${WAIT_MS / 1000} s): start one (e.g. \`redis-server\`, ` +
-          'or `docker run -p 6379:6379 redis:7`) or set REDIS_URL to a running Redis',
+        `Redis is not reachable at ${withoutCredentials(cfg.redisUrl)} (waited ${WAIT_MS / 1000} s): start one ` +
+          '(e.g. `redis-server`, or `docker run -p 6379:6379 redis:7`) or set REDIS_URL to a running Redis',
       );
     }
   }
@@ -89,7 +113,7 @@ export async function ensureDependencies(cfg: Config, root: string): Promise<{ s
     if (!(await waitFor(nats.host, nats.port, WAIT_MS))) {
       for (const child of started) child.kill('SIGTERM');
       throw new MissingDependency(
-        `NATS is not reachable at ${cfg.transporter} (waited ${WAIT_MS / 1000} s): start one (e.g. ` +
+        `NATS is not reachable at ${withoutCredentials(cfg.transporter)} (waited ${WAIT_MS / 1000} s): start one (e.g. ` +
           '`nats-server -js`, or `docker run -p 4222:4222 nats:2 -js`), set TRANSPORTER to a running NATS, ' +
           'or unset TRANSPORTER to run every service in one process',
       );

@@ -86,8 +86,14 @@ export function toHttpError(err: unknown): HttpErrorAnswer {
       headers,
     };
   }
-  if (code === 'SERVICE_NOT_FOUND' || code === 'SERVICE_NOT_AVAILABLE') {
-    // A service the request needs has no live node (starting, or all replicas gone): retry later.
+  if (
+    code === 'SERVICE_NOT_FOUND' ||
+    code === 'SERVICE_NOT_AVAILABLE' ||
+    code === 'REQUEST_TIMEOUT' ||
+    code === 'REQUEST_SKIPPED'
+  ) {
+    // A service the request needs has no live node (starting, or all replicas gone), or something it
+    // needs did not answer before the request's deadline (a dependency that hangs): retry later.
     headers['Retry-After'] = '5';
     return { status: 503, body: body('SERVICE_UNAVAILABLE', 'Service temporarily unavailable, retry later'), headers };
   }
@@ -101,8 +107,9 @@ export function toHttpError(err: unknown): HttpErrorAnswer {
     headers['Retry-After'] = '5';
     return { status: 503, body: body('SERVICE_UNAVAILABLE', 'Service temporarily unavailable, retry later'), headers };
   }
-  if (status === 504 || code === 'REQUEST_TIMEOUT') {
-    return { status: 504, body: body('TIMEOUT', 'The request timed out, retry later'), headers };
+  if (status === 504) {
+    headers['Retry-After'] = '5';
+    return { status: 503, body: body('SERVICE_UNAVAILABLE', 'Service temporarily unavailable, retry later'), headers };
   }
   return { status: 500, body: body('INTERNAL_ERROR', 'Internal server error'), headers };
 }

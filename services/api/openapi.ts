@@ -121,6 +121,8 @@ export function buildOpenApi(
       responses[401] = errorRef('Missing or invalid API key', 'ApiKeyError');
     } else if (route.auth !== 'none') {
       operation.security = [{ BearerAuth: [] }];
+      // Which role a token needs: tools (test/integration/security.test.ts) read it from here.
+      operation['x-required-role'] = route.auth === 'admin' ? 'admin' : 'viewer';
       responses[401] = errorRef('Missing, invalid or expired token');
       responses[403] = errorRef(route.auth === 'admin' ? 'Requires the admin role' : 'Forbidden');
     }

@@ -16,9 +16,11 @@ import { AppError, ForbiddenError, UnauthorizedError, ValidationError } from '..
 import { isJsonSchema } from '../../lib/core/validation.ts';
 import { errorPageText } from '../web/error-page.ts';
 import { HTML_TYPE, PAGE_HEADERS } from '../web/headers.ts';
-import { cookieNames, isSessionId, readCookie, secretsEqual, setCookie, type PageSession } from '../web/sessions.ts';
+import { sealPrincipal } from '../../lib/security/principal-proof.ts';
+import { cookieNames, readCookie, secretsEqual, setCookie, type PageSession } from '../web/sessions.ts';
 import { stashUploads } from '../web/uploads.ts';
 import { coerceFromStrings } from './coerce.ts';
+import { applyLimit, sessionLimitKey } from './limits.ts';
 import { toHttpError } from './http-errors.ts';
 import type { GatewayRequest } from './request.ts';
 import type { RouteSpec } from './routes/index.ts';
@@ -63,7 +65,10 @@ export async function preparePage(
   } else {
     const session = await gateway.sessions.resolve(readCookie(req.headers.cookie, names.session));
     if (!session) throw new UnauthorizedError('Sign in to see this page');
-    meta.principal = session.principal;
+    // Per session, once it is known to exist (the client IP was counted before, pipeline).
+    applyLimit(res, gateway.adminLimiter.hit(sessionLimitKey(session.key)));
+    // Sealed like a token's principal: sensitive actions check it (lib/security/principal-proof.ts).
+    meta.principal = sealPrincipal(session.principal);
     meta.session = { key: session.key, csrf: session.csrf } satisfies PageMetaSession;
     form = spec.method === 'POST' ? formOf(req, spec) : null;
     if (form && !secretsEqual(form[CSRF_FIELD], session.csrf)) throw csrfRefused();
@@ -110,12 +115,6 @@ function pageParams(
     }
   }
   return { ...source, ...typedPath };
-}
-
-/** What a page request is counted under: its session cookie when it looks like one, else its IP. */
-export function pageLimitKey(req: GatewayRequest, ip: string): string {
-  const id = readCookie(req.headers.cookie, cookieNames(secureCookies()).session);
-  return isSessionId(id) ? `page:${id}` : `page-ip:${ip}`;
 }
 
 /** A browser navigating (not a script or an API client): it asked for HTML first. */

@@ -15,10 +15,30 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Query keys that name an object's prototype: the query parser drops them silently, we refuse them. */
+const PROTOTYPE_KEY = /(?:^|[[.])(?:__proto__|constructor|prototype)(?:[\].[]|$)/;
+
+function refusePrototypeKeys(url: string | undefined): void {
+  const query = url?.split('?')[1];
+  if (!query) return;
+  for (const pair of query.split('&')) {
+    let key = pair.split('=')[0] ?? '';
+    try {
+      key = decodeURIComponent(key);
+    } catch {
+      // Left as sent: the parser drops what it cannot decode.
+    }
+    if (PROTOTYPE_KEY.test(key)) {
+      throw new ValidationError(`${key} is not a parameter of this route`, { field: key, reason: 'unknown_field' });
+    }
+  }
+}
+
 export function buildParams(req: GatewayRequest, spec: RouteSpec): Record<string, unknown> {
   const raw = req.$params;
   let source: unknown;
   if (METHODS_WITH_QUERY.has(spec.method)) {
+    refusePrototypeKeys(req.originalUrl ?? req.url);
     source = raw.query ?? {};
   } else {
     // json-body.ts reads only JSON: a body that was sent but not read had another type.

@@ -13,19 +13,26 @@ import type { RequestMetrics } from './request-metrics.ts';
 import type { OpenApiDocument } from './openapi.ts';
 import type { DocsAssets } from './docs.ts';
 import type { SessionStore } from '../web/sessions.ts';
+import type { MatchableAlias } from './route-match.ts';
 
 /** What moleculer-web's mixin adds to `this` and the gateway uses (the package exports no type for it). */
 export interface ApiGatewayVars {
   /** Created by moleculer-web in created(), listening from its started() on. */
   server: Server | null;
   sendError(req: unknown, res: unknown, err: unknown): void;
+  /** The aliases of every route, in table order (route-match.ts reads them). */
+  aliases: MatchableAlias[];
 }
 
 export interface GatewayState {
   /** The route table by `METHOD /path`, to find a request's spec from moleculer-web's alias. */
   specs: Map<string, RouteSpec>;
   apiKey: SystemApiKey;
+  /** Client API requests per client IP. */
   publicLimiter: SyncedWindowLimiter;
+  /** Admin API and page requests per client IP, before authentication. */
+  adminIpLimiter: SyncedWindowLimiter;
+  /** Admin API requests per verified token, page requests per session. */
   adminLimiter: SyncedWindowLimiter;
   health: DependencyHealth;
   requestMetrics: RequestMetrics;

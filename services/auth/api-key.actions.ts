@@ -8,11 +8,14 @@ import { objectSchema } from '../../lib/core/validation.ts';
 import { NotFoundError } from '../../lib/core/errors.ts';
 import { ApiKeyModel, SYSTEM_KEY_ID } from '../../models/api-key.model.ts';
 import { apiKeyPrefix, generateApiKey, hashApiKey } from '../../lib/security/api-keys.ts';
-import { adminPrincipal, type AuthMeta } from './caller.ts';
+import { requireCaller } from '../../lib/security/principal-proof.ts';
+import type { AuthMeta } from './caller.ts';
 import type { AuthThis } from './state.ts';
 import type { ApiKeyAnswer, ApiKeyDigestAnswer, NewApiKeyAnswer } from './contract.ts';
 
 const action = actionFor<AuthThis, AuthMeta>();
+
+const NO_STORE = { 'Cache-Control': 'no-store' };
 
 /**
  * Regeneration answers only once every remote gateway has received `apikey.rotated`. The event is
@@ -59,6 +62,8 @@ export const apiKeyActions = {
   regenerateApiKey: action({
     params: objectSchema({}),
     async handler(ctx): Promise<NewApiKeyAnswer> {
+      // Only a signed-in admin, as the gateway sealed it: never anything that merely reaches the broker.
+      const caller = requireCaller(ctx.meta);
       const apiKey = generateApiKey();
       const doc = {
         digest: hashApiKey(apiKey).toString('hex'),
@@ -68,9 +73,11 @@ export const apiKeyActions = {
       // One document, replaced in one write: there is never a moment with two active keys.
       await ApiKeyModel.replaceOne({ _id: SYSTEM_KEY_ID }, doc, { upsert: true });
       // A broadcast (every gateway must drop the old key), awaited before the gateways are pinged.
-      await this.announce(ctx, 'apikey.rotated', { prefix: doc.prefix, by: adminPrincipal(ctx.meta)?.userId ?? null });
+      await this.announce(ctx, 'apikey.rotated', { prefix: doc.prefix, by: caller.userId });
       await waitForGateways(this.broker, this.logger);
       this.logger.info('System API key regenerated', { prefix: doc.prefix });
+      // The key itself is in this answer: no cache may keep it.
+      ctx.meta.$responseHeaders = NO_STORE;
       return { api_key: apiKey, prefix: doc.prefix, created_at: doc.created_at.toISOString() };
     },
   }),

@@ -8,13 +8,17 @@ import { RateLimitError, UnauthorizedError } from '../../lib/core/errors.ts';
 import { AdminUserModel, normalizeUsername } from '../../models/admin-user.model.ts';
 import { burnPasswordCheck, hashPassword, needsRehash, verifyPassword } from './passwords.ts';
 import { issueAdminToken, issueAnalyticsToken, revokeToken } from './tokens.ts';
-import { adminPrincipal, clientIp, type AuthMeta } from './caller.ts';
+import { requireCaller } from '../../lib/security/principal-proof.ts';
+import { clientIp, type AuthMeta } from './caller.ts';
 import type { AuthThis } from './state.ts';
 import type { LoginAnswer, TokenAnswer } from './contract.ts';
 
 const action = actionFor<AuthThis, AuthMeta>();
 
 const INVALID_CREDENTIALS_MESSAGE = 'Invalid username or password';
+
+/** Answers that carry a token: never kept by a browser cache or a proxy. */
+const NO_STORE = { 'Cache-Control': 'no-store' };
 
 // Login accepts any username the bootstrap may have created (ADMIN_USERNAME is not pattern-checked).
 const LOGIN_USERNAME_SCHEMA = {
@@ -53,6 +57,7 @@ export const loginActions = {
         throw new UnauthorizedError(INVALID_CREDENTIALS_MESSAGE, 'INVALID_CREDENTIALS');
       }
       await this.loginThrottle.release(username, ip);
+      ctx.meta.$responseHeaders = NO_STORE;
       if (needsRehash(user.password)) {
         // Raised parameters reach old hashes at the next login; a concurrent change of the
         // password wins over this upgrade.
@@ -70,9 +75,7 @@ export const loginActions = {
   logout: action({
     params: objectSchema({}),
     async handler(ctx) {
-      const principal = adminPrincipal(ctx.meta);
-      if (!principal) throw new UnauthorizedError('Missing or invalid bearer token');
-      await revokeToken(this.redis, principal);
+      await revokeToken(this.redis, requireCaller(ctx.meta, 'viewer'));
       return { success: true, message: 'Logged out' };
     },
   }),
@@ -81,7 +84,10 @@ export const loginActions = {
   analyticsToken: action({
     params: objectSchema({}),
     handler(ctx): Promise<TokenAnswer> {
-      return issueAnalyticsToken(adminPrincipal(ctx.meta));
+      // A token signed with JWT_SECRET: only for a signed-in user, never for any broker client.
+      const caller = requireCaller(ctx.meta, 'viewer');
+      ctx.meta.$responseHeaders = NO_STORE;
+      return issueAnalyticsToken(caller);
     },
   }),
 };

@@ -2,13 +2,15 @@
 import { config } from '../../config/index.ts';
 import { actionFor } from '../../lib/core/schema-types.ts';
 import { objectSchema, type JsonSchema } from '../../lib/core/validation.ts';
-import { ID_SCHEMA } from '../../lib/core/schemas.ts';
+import { ID_SCHEMA, SEARCH_TEXT_SCHEMA } from '../../lib/core/schemas.ts';
+import { escapeRegex } from '../../lib/core/values.ts';
 import { ConflictError, NotFoundError, ValidationError, isDuplicateKeyError } from '../../lib/core/errors.ts';
 import { ADMIN_ROLES, AdminUserModel, normalizeUsername, type AdminUserDoc } from '../../models/admin-user.model.ts';
 import { nextId } from '../../models/counter.model.ts';
 import { hashPassword } from './passwords.ts';
 import { revokeUserTokens } from './tokens.ts';
-import { adminPrincipal, type AuthMeta } from './caller.ts';
+import { requireCaller } from '../../lib/security/principal-proof.ts';
+import type { AuthMeta } from './caller.ts';
 import type { AuthThis } from './state.ts';
 import type { AdminUserAnswer, UserListAnswer } from './contract.ts';
 
@@ -43,6 +45,8 @@ const CREATE_PARAMS = objectSchema(
 const LIST_PARAMS = objectSchema({
   page: { type: 'integer', minimum: 1, maximum: 100_000, default: 1 },
   limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+  q: { ...SEARCH_TEXT_SCHEMA, description: 'Text the username contains, in any case' },
+  role: { type: 'string', enum: [...ADMIN_ROLES] },
 });
 
 const DELETE_PARAMS = objectSchema({ id: ID_SCHEMA }, ['id']);
@@ -52,6 +56,8 @@ export const userActions = {
   createUser: action({
     params: CREATE_PARAMS,
     async handler(ctx): Promise<AdminUserAnswer> {
+      // Only a signed-in admin, as the gateway sealed it: never anything that merely reaches the broker.
+      const caller = requireCaller(ctx.meta);
       const { username, password, role } = ctx.params;
       const minLength = config().isProduction ? MIN_PASSWORD_LENGTH.production : MIN_PASSWORD_LENGTH.other;
       if ([...password].length < minLength) {
@@ -84,7 +90,7 @@ export const userActions = {
       await this.announce(ctx, 'admin.user.created', {
         id: doc._id,
         role,
-        by: adminPrincipal(ctx.meta)?.userId ?? null,
+        by: caller.userId,
       });
       return toAdminUserAnswer(doc);
     },
@@ -94,14 +100,18 @@ export const userActions = {
   listUsers: action({
     params: LIST_PARAMS,
     async handler(ctx): Promise<UserListAnswer> {
-      const { page, limit } = ctx.params;
+      const { page, limit, q, role } = ctx.params;
+      const filter = {
+        ...(q === undefined ? {} : { username_lower: new RegExp(escapeRegex(normalizeUsername(q))) }),
+        ...(role === undefined ? {} : { role }),
+      };
       const [docs, total] = await Promise.all([
-        AdminUserModel.find({}, { username: 1, role: 1, created_at: 1 })
+        AdminUserModel.find(filter, { username: 1, role: 1, created_at: 1 })
           .sort({ _id: 1 })
           .skip((page - 1) * limit)
           .limit(limit)
           .lean(),
-        AdminUserModel.countDocuments(),
+        AdminUserModel.countDocuments(filter),
       ]);
       return { users: docs.map(toAdminUserAnswer), total, page, limit };
     },
@@ -112,8 +122,8 @@ export const userActions = {
     params: DELETE_PARAMS,
     async handler(ctx) {
       const { id } = ctx.params;
-      const caller = adminPrincipal(ctx.meta);
-      if (caller?.userId === id) {
+      const caller = requireCaller(ctx.meta);
+      if (caller.userId === id) {
         throw new ConflictError('You cannot delete your own user', 'CANNOT_DELETE_SELF', { id });
       }
       // "Not the last admin" is a check over several documents: deletions are serialised (user-lock.ts)
@@ -132,7 +142,7 @@ export const userActions = {
         await AdminUserModel.deleteOne({ _id: id });
         return target;
       });
-      await this.announce(ctx, 'admin.user.deleted', { id, role: deleted.role, by: caller?.userId ?? null });
+      await this.announce(ctx, 'admin.user.deleted', { id, role: deleted.role, by: caller.userId });
       return { success: true, id };
     },
   }),

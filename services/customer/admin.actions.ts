@@ -32,11 +32,11 @@ function licensesOf(ctx: Context, customerId: number): Promise<LicenseListEntry[
 
 /**
  * A changed or deleted customer may be in many verify views (its licenses'); every license node drops
- * them before the answer goes out, so the next verify anywhere sees the change. (A new customer is in
- * no view yet.) For now every view goes, not only those of the customer's licenses.
+ * those, and only those, before the answer goes out, so the next verify anywhere sees the change while
+ * every other license's view stays warm. (A new customer is in no view yet.)
  */
-function dropViewsOfCustomer(service: CustomerThis): Promise<void> {
-  return service.dropLicenseViews({ all: true });
+function dropViewsOfCustomer(service: CustomerThis, customerId: number): Promise<void> {
+  return service.dropLicenseViews({ customers: [customerId] });
 }
 
 export const adminActions = {
@@ -89,7 +89,7 @@ export const adminActions = {
         throw err;
       }
       if (!doc) throw customerNotFound(id);
-      await dropViewsOfCustomer(this);
+      await dropViewsOfCustomer(this, id);
       await this.announce(ctx, 'customer.updated', { customer_id: id });
       return { success: true, message: 'Customer updated successfully', customer: toCustomerAnswer(doc) };
     },
@@ -119,10 +119,10 @@ export const adminActions = {
             message: err.message,
           });
         });
-        await dropViewsOfCustomer(this);
+        await dropViewsOfCustomer(this, id);
         throw refuse(late.length);
       }
-      await dropViewsOfCustomer(this);
+      await dropViewsOfCustomer(this, id);
       await this.announce(ctx, 'customer.deleted', { customer_id: id });
       return { success: true, message: 'Customer deleted successfully' };
     },

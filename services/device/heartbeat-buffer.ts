@@ -35,27 +35,47 @@ export async function pendingHeartbeats(redis: Redis, activationIds: number[]): 
   return activationIds.map((_, i) => (pending[i] ? Number(pending[i]) : undefined));
 }
 
+/**
+ * Takes the batch to write, atomically: a batch left by a crashed (or concurrent) flush if there is
+ * one, otherwise the pending hash, renamed. As one script, two flushes can never both rename (the
+ * second rename would overwrite the first batch before it was read, and its heartbeats were lost).
+ */
+const TAKE_SCRIPT = `
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+  redis.call('RENAME', KEYS[1], KEYS[2])
+end
+return redis.call('HGETALL', KEYS[2])`;
+
+/**
+ * Removes what was written from the batch: only the entries whose value is still the one written, so a
+ * flush never deletes heartbeats it did not write itself.
+ */
+const DONE_SCRIPT = `
+local removed = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+    removed = removed + 1
+  end
+end
+return removed`;
+
 /** Moves pending heartbeats to the activation records; returns how many were written. */
 export async function flushHeartbeats(redis: Redis): Promise<number> {
-  // A batch left by a crashed flush is written first; otherwise take the pending hash atomically.
-  if (!(await redis.exists(FLUSHING))) {
-    try {
-      await redis.rename(PENDING, FLUSHING);
-    } catch {
-      return 0; // nothing pending
-    }
-  }
-  const batch = await redis.hgetall(FLUSHING);
-  const ops = Object.entries(batch).map(([id, ms]) => {
-    const at = new Date(Number(ms));
-    return {
+  const flat = (await redis.eval(TAKE_SCRIPT, 2, PENDING, FLUSHING)) as string[];
+  if (flat.length === 0) return 0;
+  const ops = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const at = new Date(Number(flat[i + 1]));
+    ops.push({
       updateOne: {
-        filter: { _id: Number(id), $or: [{ last_heartbeat: null }, { last_heartbeat: { $lt: at } }] },
+        filter: { _id: Number(flat[i]), $or: [{ last_heartbeat: null }, { last_heartbeat: { $lt: at } }] },
         update: { $set: { last_heartbeat: at } },
       },
-    };
-  });
-  if (ops.length > 0) await ActivationModel.bulkWrite(ops, { ordered: false });
-  await redis.del(FLUSHING);
+    });
+  }
+  await ActivationModel.bulkWrite(ops, { ordered: false });
+  await redis.eval(DONE_SCRIPT, 1, FLUSHING, ...flat);
   return ops.length;
 }

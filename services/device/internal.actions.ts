@@ -1,7 +1,7 @@
 /**
  * Actions other services call over the broker (`visibility: 'public'`, never routed over HTTP): the
- * license service claims seats, lists and counts activations, records heartbeats, compacts seats
- * after a lowered limit and removes the activations of deleted licenses; the search service searches.
+ * license service claims seats, lists and counts activations, records heartbeats, applies changed
+ * seat limits and removes the activations of deleted licenses; the search service searches.
  */
 import { actionFor } from '../../lib/core/schema-types.ts';
 import { objectSchema, type JsonSchema } from '../../lib/core/validation.ts';
@@ -19,7 +19,7 @@ import type { ActivationAnswer, RegistrationAnswer } from './contract.ts';
 import type { DeviceThis } from './state.ts';
 import { toActivationAnswer, toActivationAnswers } from './answers.ts';
 import { bufferHeartbeat } from './heartbeat-buffer.ts';
-import { claimSeat, compactSeats } from './seats.ts';
+import { applySeatLimit, claimSeat, forgetSeatLimits } from './seats.ts';
 import { deviceFact, dropViewsAfterSeatChange } from './changes.ts';
 
 const action = actionFor<DeviceThis>();
@@ -130,12 +130,15 @@ export const internalActions = {
     },
   }),
 
-  /** After a lowered limit (license quick-edit): moves seats at or above it below it (see seats.ts). */
-  compactSeats: action({
+  /**
+   * A license's limit changed (license quick-edit): records it, and after a cut moves seats at or above
+   * it below it (see seats.ts). Refused with ACTIVATIONS_EXCEED_LIMIT when the active records do not fit.
+   */
+  applySeatLimit: action({
     visibility: 'public',
     params: COMPACT_PARAMS,
     async handler(ctx): Promise<{ moved: number }> {
-      return { moved: await compactSeats(ctx.params.license_id, ctx.params.max_activations) };
+      return { moved: await applySeatLimit(ctx.params.license_id, ctx.params.max_activations) };
     },
   }),
 
@@ -149,6 +152,7 @@ export const internalActions = {
         { _id: 1, license_id: 1, license_key: 1 },
       ).lean();
       const res = await ActivationModel.deleteMany({ license_id: { $in: ctx.params.license_ids } });
+      await forgetSeatLimits(ctx.params.license_ids);
       await this.dropLicenseViews({
         keys: [...new Set(docs.map(d => d.license_key))],
         ended: docs.map(d => ({ license_id: d.license_id, activation_id: d._id })),

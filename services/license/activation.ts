@@ -10,6 +10,7 @@ import type { ActivationAnswer } from '../device/contract.ts';
 import type { ActivateAnswer } from './contract.ts';
 import type { LicenseThis } from './state.ts';
 import { trackActivationUsage } from './usage.ts';
+import { isRefusedKey } from './license-keys.ts';
 import { VERIFY_MESSAGES, licenseProblem, type VerifyCode } from './verdict.ts';
 import { NO_LICENSE_VIEW, customerStatus, viewOf } from './verify-path.ts';
 
@@ -30,7 +31,7 @@ export interface ActivationRequest {
 }
 
 export async function activate(svc: LicenseThis, ctx: Context, p: ActivationRequest): Promise<ActivateAnswer> {
-  const doc = await LicenseModel.findOne({ key: p.license_key }).lean();
+  const doc = isRefusedKey(p.license_key) ? null : await LicenseModel.findOne({ key: p.license_key }).lean();
   const view = doc ? viewOf(doc, await customerStatus(svc.broker, doc.customer_id), []) : NO_LICENSE_VIEW;
   const problem = licenseProblem(view, Date.now());
   if (problem || !doc) {

@@ -3,7 +3,7 @@
  * generation. Every change drops the changed licenses' views on every node before it answers and is
  * announced once (records.ts).
  */
-import { LICENSE_TYPES, LicenseModel } from '../../models/license.model.ts';
+import { LICENSE_TYPES, LicenseModel, type LicenseDoc } from '../../models/license.model.ts';
 import { nextId } from '../../models/counter.model.ts';
 import { AppError, ConflictError, NotFoundError, ValidationError, isDuplicateKeyError } from '../../lib/core/errors.ts';
 import { actionFor } from '../../lib/core/schema-types.ts';
@@ -31,6 +31,23 @@ const MAX_ACTIVATIONS_SCHEMA = { type: 'integer', minimum: 1, maximum: 100_000 }
 const MAX_USERS_SCHEMA = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const satisfies JsonSchema;
 const VALID_UNTIL_SCHEMA = { anyOf: [DATE_SCHEMA, { type: 'null' }] } as const satisfies JsonSchema;
 const SORT_FIELDS = ['id', 'key', 'valid_until', 'created_at', 'type'] as const;
+const EXPIRES_WITHIN_SCHEMA = {
+  type: 'integer',
+  minimum: 0,
+  maximum: 3660,
+  description: 'Only licenses whose valid_until is today or within this many days (not yet expired)',
+} as const satisfies JsonSchema;
+const MIN_USAGE_LEVEL_SCHEMA = {
+  type: 'integer',
+  enum: [80, 100],
+  description: 'Only licenses using at least this share (%) of max_activations',
+} as const satisfies JsonSchema;
+
+/** valid_until from today through `days` days ahead (stored as midnight UTC, valid through that day). */
+function expiringFilter(days: number, now = Date.now()): Record<string, unknown> {
+  const today = startOfDay(now);
+  return { valid_until: { $gte: today, $lte: new Date(today.getTime() + days * 86_400_000) } };
+}
 
 /** A fresh key no license uses yet; a collision (astronomically unlikely) is drawn again. */
 async function unusedKey(): Promise<string> {
@@ -121,6 +138,8 @@ export const adminActions = {
       q: SEARCH_TEXT_SCHEMA,
       sort: { type: 'string', enum: [...SORT_FIELDS], default: 'id' },
       order: { type: 'string', enum: ['asc', 'desc'], default: 'desc' },
+      expires_within_days: EXPIRES_WITHIN_SCHEMA,
+      min_usage_level: MIN_USAGE_LEVEL_SCHEMA,
     }),
     async handler(ctx) {
       const p = ctx.params;
@@ -128,8 +147,14 @@ export const adminActions = {
         ...(p.customer_id !== undefined ? { customer_id: p.customer_id } : {}),
         ...(p.type !== undefined ? { type: p.type } : {}),
         ...(p.q !== undefined ? { key: new RegExp(escapeRegex(p.q.toUpperCase())) } : {}),
-        ...(p.status !== undefined ? statusFilter(p.status) : {}),
+        ...(p.min_usage_level !== undefined ? { activation_level: { $gte: p.min_usage_level } } : {}),
       };
+      // In $and: the status and the expiry window may both constrain valid_until.
+      const and = [
+        ...(p.status !== undefined ? [statusFilter(p.status)] : []),
+        ...(p.expires_within_days !== undefined ? [expiringFilter(p.expires_within_days)] : []),
+      ];
+      if (and.length > 0) filter.$and = and;
       const sortField = p.sort === 'id' ? '_id' : p.sort;
       const direction = p.order === 'asc' ? 1 : -1;
       // _id breaks ties, in the same direction, so pages never overlap or skip.
@@ -274,16 +299,31 @@ export const adminActions = {
         }
         set.max_activations = p.max_activations;
       }
-      const updated = await LicenseModel.findOneAndUpdate(
-        { _id: current._id },
-        { $set: set },
-        { returnDocument: 'after', lean: true },
-      );
-      if (!updated) throw licenseNotFound(current._id);
-      if (p.max_activations !== undefined && p.max_activations < current.max_activations) {
-        // Seats numbered above the new limit move down, so the unique seat index bounds the count again.
-        await ctx.call('device.compactSeats', { license_id: current._id, max_activations: p.max_activations });
+      const limitChanged = p.max_activations !== undefined && p.max_activations !== current.max_activations;
+      if (limitChanged) {
+        // The device service records the new limit first: from then on a claim made under the old one
+        // gives its seat back (device/seats.ts orders the two sides), and after a cut the seats numbered
+        // above it move down, so the unique seat index bounds the count again. If they do not fit, it
+        // refuses and keeps the old limit, and the license is not touched.
+        await ctx.call('device.applySeatLimit', { license_id: current._id, max_activations: p.max_activations });
       }
+      let updated: LicenseDoc | null;
+      try {
+        updated = await LicenseModel.findOneAndUpdate(
+          { _id: current._id },
+          { $set: set },
+          { returnDocument: 'after', lean: true },
+        );
+      } catch (err) {
+        // The license keeps its old limit: so does the device service's record.
+        if (limitChanged) {
+          await ctx
+            .call('device.applySeatLimit', { license_id: current._id, max_activations: current.max_activations })
+            .catch(() => undefined);
+        }
+        throw err;
+      }
+      if (!updated) throw licenseNotFound(current._id);
       await announceLicenseChange(this, ctx, [updated]);
       // A new seat limit moves the usage level (a raise re-arms it, a cut may cross 80% or 100%).
       if (p.max_activations !== undefined) await trackActivationUsage(this, ctx, current._id);

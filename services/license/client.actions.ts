@@ -19,6 +19,7 @@ import type { ActivationAnswer } from '../device/contract.ts';
 import { activate } from './activation.ts';
 import type { HeartbeatAnswer, LicenseActivationAnswer } from './contract.ts';
 import { hardwareHashOf } from './hardware.ts';
+import { isRefusedKey } from './license-keys.ts';
 import type { LicenseThis } from './state.ts';
 import { customerStatus } from './verify-path.ts';
 
@@ -94,10 +95,12 @@ export const clientActions = {
       if (verdict instanceof Promise) {
         return verdict.then(v => {
           this.counters.verifications[v.answer.code].inc();
+          this.verifySeries.add();
           return v.answer;
         });
       }
       this.counters.verifications[verdict.answer.code].inc();
+      this.verifySeries.add();
       return verdict.answer;
     },
   }),
@@ -120,6 +123,7 @@ export const clientActions = {
         activationId: p.activation_id === undefined ? undefined : Number(p.activation_id),
       });
       this.counters.verifications[verdict.answer.code].inc();
+      this.verifySeries.add();
       return verdict.answer;
     },
   }),
@@ -210,7 +214,8 @@ export const clientActions = {
   info: action({
     params: objectSchema({ license_key: LICENSE_KEY_SCHEMA }, ['license_key']),
     async handler(ctx) {
-      const doc = await LicenseModel.findOne({ key: ctx.params.license_key }).lean();
+      const key = ctx.params.license_key;
+      const doc = isRefusedKey(key) ? null : await LicenseModel.findOne({ key }).lean();
       if (!doc) {
         throw new NotFoundError('License not found', 'LICENSE_NOT_FOUND', {
           field: 'license_key',

@@ -5,6 +5,7 @@
  * the unique index (a collision is retried by the caller).
  */
 import { randomInt } from 'node:crypto';
+import { config, TEST_CREDENTIALS } from '../../config/index.ts';
 
 export const LICENSE_KEY_ALPHABET = 'ACEFGHJKMNPRTWXY34679';
 
@@ -16,4 +17,12 @@ export function generateLicenseKey(): string {
     groups.push(group);
   }
   return groups.join('-');
+}
+
+/**
+ * The reference's test key never opens anything in production, whatever the database holds (data
+ * copied from a development system, or an admin who typed it in): it is answered as no license at all.
+ */
+export function isRefusedKey(key: string): boolean {
+  return key === TEST_CREDENTIALS.licenseKey && config().isProduction;
 }

@@ -96,6 +96,10 @@ export interface LapsedSession {
 }
 
 const ADMITTED_FROM_MEMO: TouchResult = { admitted: true, moved: null };
+/** After a failed admission, Redis is not asked again for this long. */
+const FAIL_OPEN_RETRY_MS = 2000;
+/** A failure this long after the previous one starts a new outage (logged again). */
+const FAIL_OPEN_QUIET_MS = 60_000;
 
 export class SessionStore {
   private readonly redis: Redis;
@@ -103,6 +107,8 @@ export class SessionStore {
   /** Activations this process saw admitted recently: no need to ask Redis again within the interval. */
   private readonly recent = new Map<number, number>();
   private readonly refreshMs: number;
+  /** Until when Redis counts as away (the last admission failed): admissions fail open at once. */
+  private downUntil = 0;
 
   constructor(redis: Redis, timeoutSeconds: number) {
     this.redis = redis;
@@ -124,6 +130,8 @@ export class SessionStore {
     now = Date.now(),
   ): Promise<TouchResult> {
     if (!heartbeat && this.admittedRecently(activationId, now)) return ADMITTED_FROM_MEMO;
+    // Redis known to be away: fail at once rather than wait for another command timeout.
+    if (now < this.downUntil || this.redis.status !== 'ready') throw new Error('Session store unavailable');
     // The common answer is just 0 or 1; a table only when the usage level moved.
     const reply = (await this.redis.eval(
       TOUCH_SCRIPT,
@@ -152,6 +160,19 @@ export class SessionStore {
     return { admitted: false, moved };
   }
 
+  /**
+   * An admission failed (Redis away) and the caller admits without a seat check (fail open): the
+   * activation counts as admitted for the memo's interval, so its next verifies answer from memory,
+   * and Redis is not asked again for a moment. True for the first failure of an outage (log it once).
+   */
+  failedOpen(activationId: number, now = Date.now()): boolean {
+    const first = now >= this.downUntil + FAIL_OPEN_QUIET_MS;
+    this.downUntil = now + FAIL_OPEN_RETRY_MS;
+    this.recent.set(activationId, now);
+    if (this.recent.size > 100_000) this.prune(now);
+    return first;
+  }
+
   /** True when this process admitted the activation recently enough to answer without Redis. */
   admittedRecently(activationId: number, now = Date.now()): boolean {
     const last = this.recent.get(activationId);
@@ -175,6 +196,29 @@ export class SessionStore {
 
   async liveCountForLicense(licenseId: number, now = Date.now()): Promise<number> {
     return this.redis.zcount(licenseKey(licenseId), now - this.timeoutMs, '+inf');
+  }
+
+  /** The live sessions of a license (most recently seen first, at most `limit`): who holds them and when last seen. */
+  async liveOfLicense(
+    licenseId: number,
+    limit: number,
+    now = Date.now(),
+  ): Promise<Array<{ activationId: number; lastSeen: number }>> {
+    const flat = await this.redis.zrevrangebyscore(
+      licenseKey(licenseId),
+      '+inf',
+      now - this.timeoutMs,
+      'WITHSCORES',
+      'LIMIT',
+      0,
+      limit,
+    );
+    const live: Array<{ activationId: number; lastSeen: number }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const activationId = Number(flat[i]);
+      if (Number.isSafeInteger(activationId)) live.push({ activationId, lastSeen: Number(flat[i + 1]) });
+    }
+    return live;
   }
 
   /**

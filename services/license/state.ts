@@ -11,6 +11,7 @@ import type { ExactLimiter } from '../../lib/infra/rate-limiter.ts';
 import type { LicenseCounters } from './metrics.ts';
 import type { SessionStore } from './sessions.ts';
 import type { VerifyPath } from './verify-path.ts';
+import type { VerifySeries } from './verify-series.ts';
 
 export interface LicenseState {
   /** Live sessions (max_users) in Redis, with this process's memo of recent admissions. */
@@ -23,6 +24,8 @@ export interface LicenseState {
   heartbeatExcess: number;
   /** /metrics counters of activations, verifications and heartbeats. */
   counters: LicenseCounters;
+  /** Verifications per hour for the dashboard, counted in memory and added to Redis every few seconds. */
+  verifySeries: VerifySeries;
 }
 
 export type LicenseThis = Service & RedisVars & JobVars & FactsMethods & ViewInvalidationMethods & LicenseState;

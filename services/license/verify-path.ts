@@ -20,12 +20,22 @@ import type { ActivationAnswer } from '../device/contract.ts';
 import type { VerifyAnswer } from './contract.ts';
 import type { SessionStore, UsersLevelMove } from './sessions.ts';
 import { ViewCache } from './view-cache.ts';
+import { isRefusedKey } from './license-keys.ts';
 import { VERIFY_MESSAGES, evaluate, type LicenseSnapshot, type LicenseView, type VerifyCode } from './verdict.ts';
 
 /** A view older than this is reloaded even without a drop, so a missed drop heals itself. */
 const VIEW_MAX_AGE_MS = 60_000;
 const VIEW_MAX_ENTRIES = 100_000;
+/** Keys that name no license, kept apart so that random keys cannot push out the working set. */
+const VIEW_MAX_MISSES = 10_000;
 const RELEASES_MAX_AGE_MS = 30_000;
+/**
+ * How long an expired view or release list still answers while its reloads fail (the database, NATS or
+ * another service away): a client that verified before the outage keeps verifying through it.
+ */
+const MAX_STALE_MS = 10 * 60_000;
+/** A failed reload of the release list is tried again after this long at the soonest. */
+const RELEASE_RETRY_MS = 1000;
 /** Distinct client versions whose update answer is remembered per release list. */
 const UPDATE_MEMO_MAX = 10_000;
 
@@ -93,6 +103,8 @@ interface ReleaseCache {
   at: number;
   /** The loaded list, once in: lets a warm verify skip the promise. */
   ready?: ReleaseInfo[];
+  /** When its last reload failed (the next waits RELEASE_RETRY_MS). */
+  failedAt?: number;
 }
 
 export class VerifyPath {
@@ -100,8 +112,17 @@ export class VerifyPath {
   private readonly logger: Logger;
   private readonly sessions: SessionStore;
   private readonly onUsersLevel: UsersLevelListener;
-  private readonly views = new ViewCache<LicenseView>(VIEW_MAX_AGE_MS, VIEW_MAX_ENTRIES);
+  private readonly views = new ViewCache<LicenseView>(VIEW_MAX_AGE_MS, VIEW_MAX_ENTRIES, {
+    isMiss: view => view.license === null,
+    maxMisses: VIEW_MAX_MISSES,
+    refresh: key => this.loadView(key),
+    maxStaleMs: MAX_STALE_MS,
+  });
   private releases: ReleaseCache | null = null;
+  private releasesLoading: Promise<ReleaseInfo[]> | null = null;
+  /** Bumped by every drop: a load that started before it is not kept. */
+  private releasesGeneration = 0;
+  private releasesFailing = false;
   private updates: { list: ReleaseInfo[]; byVersion: Map<string, UpdateAnswer> } | null = null;
 
   constructor(broker: ServiceBroker, logger: Logger, sessions: SessionStore, onUsersLevel: UsersLevelListener) {
@@ -123,7 +144,7 @@ export class VerifyPath {
   ): Verdict | Promise<Verdict> {
     const now = Date.now();
     const view = this.views.peek(key, now);
-    const releases = this.releases && now - this.releases.at <= RELEASES_MAX_AGE_MS ? this.releases.ready : undefined;
+    const releases = this.warmReleases(now);
     if (view && releases) {
       const { code, activation } = evaluate(view, hardwareHash, now, opts.activationId);
       if (
@@ -157,6 +178,8 @@ export class VerifyPath {
 
   dropReleases(): void {
     this.releases = null;
+    this.releasesLoading = null;
+    this.releasesGeneration += 1;
   }
 
   private async answerSlow(
@@ -182,10 +205,12 @@ export class VerifyPath {
         if (touched.moved) this.onUsersLevel(view.license, touched.moved);
       } catch (err) {
         // Redis away: a client must still be able to start; the seat count is enforced again once
-        // Redis is back (fail open, logged).
-        this.logger.warn('Session store unavailable, admitting without a seat check', {
-          message: (err as Error).message,
-        });
+        // Redis is back (fail open, logged once per outage by the session store).
+        if (this.sessions.failedOpen(activation.id, now)) {
+          this.logger.warn('Session store unavailable, admitting without a seat check until it is back', {
+            message: (err as Error).message,
+          });
+        }
       }
       if (!admitted) {
         code = 'TOO_MANY_USERS';
@@ -196,6 +221,7 @@ export class VerifyPath {
   }
 
   private async loadView(key: string): Promise<LicenseView> {
+    if (isRefusedKey(key)) return NO_LICENSE_VIEW;
     const doc = await LicenseModel.findOne({ key }).lean();
     if (!doc) return NO_LICENSE_VIEW;
     const [customer, activations] = await Promise.all([
@@ -205,21 +231,55 @@ export class VerifyPath {
     return viewOf(doc, customer, activations);
   }
 
-  private releaseList(): Promise<ReleaseInfo[]> {
-    if (!this.releases || Date.now() - this.releases.at > RELEASES_MAX_AGE_MS) {
-      const list = this.broker.call<ReleaseInfo[], Record<string, never>>('version.all', {}).catch((err: Error) => {
-        // Update information is a courtesy on verify: without it the license answer still stands.
-        this.logger.warn('Release list unavailable for verify', { message: err.message });
-        this.releases = null;
-        return [] as ReleaseInfo[];
-      });
-      const record: ReleaseCache = { list, at: Date.now() };
-      void list.then(ready => {
-        record.ready = ready;
-      });
-      this.releases = record;
+  /**
+   * The release list if it is in memory: fresh, or expired and still allowed to answer (within
+   * MAX_STALE_MS) while a reload runs in the background. Never waits.
+   */
+  private warmReleases(now: number): ReleaseInfo[] | undefined {
+    const current = this.releases;
+    if (!current?.ready) return undefined;
+    const age = now - current.at;
+    if (age <= RELEASES_MAX_AGE_MS) return current.ready;
+    if (age > RELEASES_MAX_AGE_MS + MAX_STALE_MS) return undefined;
+    if (!this.releasesLoading && !(current.failedAt !== undefined && now - current.failedAt < RELEASE_RETRY_MS)) {
+      void this.releaseList();
     }
-    return this.releases.list;
+    return current.ready;
+  }
+
+  private releaseList(): Promise<ReleaseInfo[]> {
+    const current = this.releases;
+    if (current && Date.now() - current.at <= RELEASES_MAX_AGE_MS) return current.list;
+    // One reload at a time; meanwhile a list in memory answers (update information is a courtesy).
+    if (this.releasesLoading) return current?.ready ? Promise.resolve(current.ready) : this.releasesLoading;
+    const generation = this.releasesGeneration;
+    const list = this.broker.call<ReleaseInfo[], Record<string, never>>('version.all', {});
+    const loading = list.then(
+      ready => {
+        // A release published while this load ran dropped the lists: this one may predate it.
+        if (generation !== this.releasesGeneration) return ready;
+        this.releases = { list: Promise.resolve(ready), at: Date.now(), ready };
+        this.releasesLoading = null;
+        this.releasesFailing = false;
+        return ready;
+      },
+      (err: Error) => {
+        if (generation === this.releasesGeneration) {
+          this.releasesLoading = null;
+          if (this.releases) this.releases.failedAt = Date.now();
+        }
+        // Without it the license answer still stands: the last list, or none. Logged once per outage.
+        if (!this.releasesFailing) {
+          this.logger.warn('Release list unavailable for verify: answering with the last one', {
+            message: err.message,
+          });
+        }
+        this.releasesFailing = true;
+        return this.releases?.ready ?? [];
+      },
+    );
+    this.releasesLoading = loading;
+    return current?.ready ? Promise.resolve(current.ready) : loading;
   }
 
   /** Update fields per client version, computed once per release list (semver parsing is not free). */

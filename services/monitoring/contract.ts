@@ -73,3 +73,17 @@ export function toAlertAnswer(doc: Pick<AlertDoc, '_id' | 'key' | 'type' | 'mess
   const started = doc.started_at.toISOString();
   return { id: doc._id, key: doc.key, type: doc.type, message: doc.message, timestamp: started, started_at: started };
 }
+
+/** One point of a chart: the start of its hour or day (UTC) and the counts within it. */
+export interface SeriesPoint {
+  start: string;
+  activations: number;
+  verifications: number;
+}
+
+/** `monitoring.series` (monitoring/series.ts): both charts; the last point of each is the current hour or day so far. */
+export interface SeriesAnswer {
+  timestamp: string;
+  hourly: SeriesPoint[];
+  daily: SeriesPoint[];
+}

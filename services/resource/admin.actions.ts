@@ -8,10 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'moleculer';
-import { pagination, counted } from '../../lib/core/values.ts';
+import { pagination, counted, escapeRegex } from '../../lib/core/values.ts';
 import { actionFor } from '../../lib/core/schema-types.ts';
 import { objectSchema, type JsonSchema } from '../../lib/core/validation.ts';
-import { ID_SCHEMA, PAGE_SCHEMA } from '../../lib/core/schemas.ts';
+import { ID_SCHEMA, PAGE_SCHEMA, SEARCH_TEXT_SCHEMA } from '../../lib/core/schemas.ts';
 import { ConflictError, isDuplicateKeyError } from '../../lib/core/errors.ts';
 import {
   RESOURCE_STATUSES,
@@ -85,12 +85,13 @@ export const adminActions = {
     },
   }),
 
-  /** GET /api/resources: filter by type, status or license; paginated by id. */
+  /** GET /api/resources: filter by type, status, license or identifier text; paginated by id. */
   list: action({
     params: objectSchema({
       type: TYPE_SCHEMA,
       status: { type: 'string', enum: [...RESOURCE_STATUSES] },
       license_id: ID_SCHEMA,
+      q: SEARCH_TEXT_SCHEMA,
       page: PAGE_SCHEMA,
       limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
     }),
@@ -101,6 +102,8 @@ export const adminActions = {
         ...(p.type !== undefined ? { type: p.type } : {}),
         ...(p.status !== undefined ? { status: p.status } : {}),
         ...(p.license_id !== undefined ? { license_id: p.license_id } : {}),
+        // On the stored lower-case copy, escaped: the text is matched literally, never as a pattern.
+        ...(p.q !== undefined ? { identifier_key: { $regex: escapeRegex(p.q.toLowerCase()) } } : {}),
       };
       const [total, docs] = await Promise.all([
         ResourceModel.countDocuments(filter),

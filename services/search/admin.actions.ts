@@ -7,11 +7,11 @@
  * returns; `total` is the number of matches found that way (so at most MAX_PER_TYPE per type), and
  * `results` is its first `limit`.
  *
- * Answers: customer {title: name, subtitle: email, url: /customer/edit/{id}}; license {title: key,
- * subtitle: "Customer name - Active|Inactive|Expired" ("No customer - ..." without one), url:
- * /license/edit/{id}}; device {title: machine name (the hardware hash when unnamed), subtitle:
- * "License key - Active|Inactive", url: /license/edit/{license_id}#device-{id}: a device is edited on its
- * license's page, anchored at the device}.
+ * Answers, each `url` a page of the Admin Panel: customer {title: name, subtitle: email, url:
+ * /admin/customers/{id}}; license {title: key, subtitle: "Customer name - Active|Inactive|Expired" ("No
+ * customer - ..." without one), url: /admin/licenses/{id}}; device {title: machine name (the hardware
+ * hash when unnamed), subtitle: "License key - Active|Inactive", url: /admin/licenses/{license_id}#devices:
+ * a device is managed on its license's page, in its devices part}.
  */
 import { actionFor } from '../../lib/core/schema-types.ts';
 import { objectSchema } from '../../lib/core/validation.ts';
@@ -64,7 +64,7 @@ export const adminActions = {
       // Added by type (customers, licenses, devices): the ranking's tie-break relies on that order.
       const ranking = new Ranking(q.toLowerCase());
       for (const c of customers) {
-        ranking.add({ type: 'customer', id: c.id, title: c.name, subtitle: c.email, url: `/customer/edit/${c.id}` }, [
+        ranking.add({ type: 'customer', id: c.id, title: c.name, subtitle: c.email, url: `/admin/customers/${c.id}` }, [
           c.name,
           c.email,
         ]);
@@ -77,7 +77,7 @@ export const adminActions = {
             id: l.id,
             title: l.key,
             subtitle: `${owner} - ${STATUS_LABELS[l.status] ?? l.status}`,
-            url: `/license/edit/${l.id}`,
+            url: `/admin/licenses/${l.id}`,
           },
           [l.key],
         );
@@ -89,7 +89,7 @@ export const adminActions = {
             id: d.id,
             title: d.machine_name || d.hardware_hash,
             subtitle: `${d.license_key} - ${d.is_active ? 'Active' : 'Inactive'}`,
-            url: `/license/edit/${d.license_id}#device-${d.id}`,
+            url: `/admin/licenses/${d.license_id}#devices`,
           },
           [d.machine_name, d.hardware_hash],
         );

@@ -7,7 +7,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-const ASSETS = new Map<string, string>([['app.css', 'text/css; charset=utf-8']]);
+const SCRIPT = 'text/javascript; charset=utf-8';
+const ASSETS = new Map<string, string>([
+  ['app.css', 'text/css; charset=utf-8'],
+  // The Admin Panel's small enhancements: figures refreshing on their own, copy buttons for secrets.
+  ['refresh.js', SCRIPT],
+  ['copy.js', SCRIPT],
+]);
 const DIR = new URL('../../web/assets/', import.meta.url);
 
 export interface Asset {

@@ -27,14 +27,18 @@ const TEXT = { type: 'string', maxLength: 1024 } as const;
 const NOTICES: Record<string, string> = { signed_out: 'You have signed out.' };
 const LOGIN_CSRF_SECONDS = 3600;
 
+/** Where a sign-in lands when it came from nowhere in particular: the Admin Panel's dashboard. */
+export const HOME = '/admin/';
+
 /**
  * Where to go after login: a path of this site only (`/leads/?q=x`), never another origin
- * (`//evil.example`, `/\evil.example`, `https://...`), nor the login or logout pages themselves.
+ * (`//evil.example`, `/\evil.example`, `https://...`), nor the login or logout pages themselves;
+ * the dashboard otherwise (and for `/`, the API's status answer, which is no page for a person).
  */
 export function safeNext(next: string | undefined): string {
-  if (!next || next.length > 512) return '/leads/';
-  if (!/^\/(?![/\\])[\x21-\x7e]*$/.test(next) || next.includes('\\')) return '/leads/';
-  if (/^\/(login|logout)(?:[/?#]|$)/.test(next)) return '/leads/';
+  if (!next || next.length > 512 || next === '/') return HOME;
+  if (!/^\/(?![/\\])[\x21-\x7e]*$/.test(next) || next.includes('\\')) return HOME;
+  if (/^\/(login|logout)(?:[/?#]|$)/.test(next)) return HOME;
   return next;
 }
 

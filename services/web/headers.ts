@@ -1,7 +1,7 @@
 /**
  * The headers every page answer carries. The Content-Security-Policy allows no inline script or style
- * at all (the pages use one stylesheet and no script), forms may post only to this origin, and no
- * other site may frame a page (clickjacking).
+ * at all (the pages use one stylesheet and a few small script files of their own), forms may post only
+ * to this origin, and no other site may frame a page (clickjacking).
  */
 export const PAGE_CSP = [
   "default-src 'self'",

@@ -15,10 +15,24 @@ export interface NavEntry {
   href: string;
 }
 
-export const NAVIGATION: readonly NavEntry[] = [{ area: 'leads', label: 'Leads', href: '/leads/' }];
+export const NAVIGATION: readonly NavEntry[] = [
+  { area: 'dashboard', label: 'Dashboard', href: '/admin/' },
+  { area: 'customers', label: 'Customers', href: '/admin/customers' },
+  { area: 'licenses', label: 'Licenses', href: '/admin/licenses' },
+  { area: 'resources', label: 'Resources', href: '/admin/resources' },
+  { area: 'releases', label: 'Releases', href: '/admin/releases' },
+  { area: 'monitoring', label: 'Monitoring', href: '/admin/monitoring' },
+  { area: 'webhooks', label: 'Webhooks', href: '/admin/webhooks' },
+  { area: 'leads', label: 'Leads', href: '/leads/' },
+  // API keys for everyone (read-only for viewers); its Users part only for admins.
+  { area: 'administration', label: 'Administration', href: '/admin/administration' },
+];
 
-/** Where the header's search box sends its text (as `q`). */
-export const GLOBAL_SEARCH = { action: '/leads/', label: 'Search leads, contacts, emails' } as const;
+/** Where the header's search box sends its text (as `q`): the panel's search page. */
+export const GLOBAL_SEARCH = { action: '/admin/search', label: 'Search customers, licenses, devices' } as const;
+
+/** Where the brand link and a sign-in without a destination lead. */
+const HOME = '/admin/';
 
 export interface Viewer {
   username: string;
@@ -39,6 +53,8 @@ export interface PageOptions {
   /** A problem to show at the top (a failed form, a refused action). */
   alert?: string | null;
   body: Renderable;
+  /** Scripts of the allow-list (assets.ts) the page enhances itself with; it works without them. */
+  scripts?: readonly string[];
 }
 
 export function csrfField(csrf: string): Html {
@@ -47,10 +63,10 @@ export function csrfField(csrf: string): Html {
 
 function header(viewer: Viewer | null): Html {
   if (!viewer) {
-    return html`<header class="topbar"><a class="brand" href="/leads/">License Server</a></header>`;
+    return html`<header class="topbar"><a class="brand" href="${HOME}">License Server</a></header>`;
   }
   return html`<header class="topbar">
-    <a class="brand" href="/leads/">License Server</a>
+    <a class="brand" href="${HOME}">License Server</a>
     <form class="global-search" role="search" method="get" action="${GLOBAL_SEARCH.action}">
       <label class="visually-hidden" for="global-search">${GLOBAL_SEARCH.label}</label>
       <input id="global-search" type="search" name="q" maxlength="100" placeholder="${GLOBAL_SEARCH.label}" />
@@ -83,6 +99,7 @@ export function layout(page: PageOptions): Html {
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>${page.title} - License Server</title>
       <link rel="stylesheet" href="${assetUrl('app.css')}" />
+      ${(page.scripts ?? []).map(name => html`<script src="${assetUrl(name)}" defer></script>`)}
     </head>
     <body>
       <a class="skip-link" href="#main">Skip to content</a>

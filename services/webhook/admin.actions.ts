@@ -5,9 +5,10 @@
  */
 import { actionFor } from '../../lib/core/schema-types.ts';
 import { objectSchema, type JsonSchema } from '../../lib/core/validation.ts';
-import { ID_SCHEMA, PAGE_SCHEMA } from '../../lib/core/schemas.ts';
+import { ID_SCHEMA, PAGE_SCHEMA, SEARCH_TEXT_SCHEMA } from '../../lib/core/schemas.ts';
 import { ConflictError, ValidationError } from '../../lib/core/errors.ts';
-import { pagination } from '../../lib/core/values.ts';
+import { requireCaller } from '../../lib/security/principal-proof.ts';
+import { escapeRegex, pagination } from '../../lib/core/values.ts';
 import { nextId } from '../../models/counter.model.ts';
 import { WebhookEndpointModel, type WebhookEndpointDoc } from '../../models/webhook-endpoint.model.ts';
 import { DELIVERY_STATES, WebhookDeliveryModel } from '../../models/webhook-delivery.model.ts';
@@ -75,6 +76,8 @@ export const adminActions = {
       ['url', 'events'],
     ),
     async handler(ctx): Promise<CreatedWebhookAnswer> {
+      // Creates a signing secret: only for a signed-in admin, never for any broker client.
+      requireCaller(ctx.meta);
       const p = ctx.params;
       const url = await checkedUrl(this, p.url);
       const secret = p.secret === undefined ? generateSecret() : checkedSecret(p.secret);
@@ -91,17 +94,30 @@ export const adminActions = {
         created_at: now,
         updated_at: now,
       });
-      Object.assign(ctx.meta, { $statusCode: 201, $location: `/api/webhook/${created._id}` });
+      // The secret is in this answer: no cache may keep it.
+      Object.assign(ctx.meta, {
+        $statusCode: 201,
+        $location: `/api/webhook/${created._id}`,
+        $responseHeaders: { 'Cache-Control': 'no-store' },
+      });
       return { ...toWebhookAnswer(created.toObject()), secret };
     },
   }),
 
-  /** GET /api/webhooks */
+  /** GET /api/webhooks: by id; `active` and `q` (text the URL contains, any case) filter. */
   list: action({
-    params: objectSchema({ page: PAGE_SCHEMA, limit: LIMIT_SCHEMA, active: { type: 'boolean' } }),
+    params: objectSchema({
+      page: PAGE_SCHEMA,
+      limit: LIMIT_SCHEMA,
+      active: { type: 'boolean' },
+      q: SEARCH_TEXT_SCHEMA,
+    }),
     async handler(ctx) {
       const { page, limit } = ctx.params;
-      const filter = ctx.params.active === undefined ? {} : { active: ctx.params.active };
+      const filter = {
+        ...(ctx.params.active === undefined ? {} : { active: ctx.params.active }),
+        ...(ctx.params.q === undefined ? {} : { url: new RegExp(escapeRegex(ctx.params.q), 'i') }),
+      };
       const [total, docs] = await Promise.all([
         WebhookEndpointModel.countDocuments(filter),
         WebhookEndpointModel.find(filter)
@@ -141,6 +157,8 @@ export const adminActions = {
       { minProperties: 2 },
     ),
     async handler(ctx) {
+      // Changes where signed events go and can rotate the secret: a signed-in admin only.
+      requireCaller(ctx.meta);
       const { webhook_id: id, ...p } = ctx.params;
       if (p.secret !== undefined && p.rotate_secret !== undefined) {
         throw new ValidationError('Give either secret or rotate_secret, not both', {
@@ -184,6 +202,8 @@ export const adminActions = {
         // Its paused deliveries go out again now rather than at the next sweep.
         void sweep(this).catch((err: Error) => this.logger.warn('Sweep failed', { message: err.message }));
       }
+      // A rotated secret is in this answer: no cache may keep it.
+      if (secret !== undefined) Object.assign(ctx.meta, { $responseHeaders: { 'Cache-Control': 'no-store' } });
       return {
         success: true,
         message: 'Webhook updated successfully',
@@ -197,6 +217,7 @@ export const adminActions = {
   remove: action({
     params: WEBHOOK_PARAMS,
     async handler(ctx) {
+      requireCaller(ctx.meta);
       const id = ctx.params.webhook_id;
       const { deletedCount } = await WebhookEndpointModel.deleteOne({ _id: id });
       if (deletedCount === 0) await findEndpoint(id); // throws WEBHOOK_NOT_FOUND

@@ -2,85 +2,21 @@
 // creates a lead with a contact and an activity, edits it, finds it by search, exports CSV, imports a
 // CSV with one bad row and reads the report, converts the lead, deletes another and signs out; a viewer
 // can change nothing. Screenshots go to test-output/; basic accessibility checks run on each page.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { OUTPUT, checkAccessibility, openBrowser, type Browser } from '../helpers/browser.ts';
 import { http, resetStores, startSystem, type TestSystem } from '../helpers/system.ts';
 import { adminToken, viewerToken } from '../helpers/admin.ts';
 
 // The browser's globals, inside page.evaluate callbacks (the project compiles without the DOM library).
 declare const document: any;
-declare const CSS: any;
-type HTMLElement = any;
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUTPUT = join(process.cwd(), 'test-output');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-/** Every visible form control has a label; headings do not skip a level; every control takes focus by Tab. */
-async function checkAccessibility(page: Page, what: string): Promise<void> {
-  const unlabelled = await page.evaluate(() =>
-    [...document.querySelectorAll('input, select, textarea')]
-      .filter(el => el.type !== 'hidden')
-      .filter(el => {
-        const id = el.getAttribute('id');
-        const label = id ? document.querySelector(`label[for="${CSS.escape(id)}"]`) : null;
-        return !label && !el.getAttribute('aria-label') && !el.closest('label');
-      })
-      .map(el => el.outerHTML.slice(0, 80)),
-  );
-  expect(unlabelled, `${what}: inputs without a label`).to.deep.equal([]);
-
-  const levels = await page.evaluate(() =>
-    [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(h => Number(h.tagName[1])),
-  );
-  expect(levels[0], `${what}: the first heading is the h1`).to.equal(1);
-  expect(
-    levels.filter(l => l === 1),
-    `${what}: one h1`,
-  ).to.have.lengthOf(1);
-  for (let i = 1; i < levels.length; i += 1) {
-    expect(levels[i]! - levels[i - 1]!, `${what}: heading levels ${levels.join(',')}`).to.be.at.most(1);
-  }
-
-  // Tab through the page: every visible control must be reached, none only by mouse.
-  const controls = await page.evaluate(() => {
-    const all = [...document.querySelectorAll('a[href], button, input, select, textarea, summary')] as HTMLElement[];
-    const visible = all.filter(
-      el =>
-        el.type !== 'hidden' && el.getClientRects().length > 0 && !el.closest('details:not([open]) > :not(summary)'),
-    );
-    visible.forEach((el, i) => el.setAttribute('data-a11y', String(i)));
-    return visible.length;
-  });
-  const reached = new Set<string>();
-  await page.evaluate(() => document.activeElement?.blur());
-  // Date and time inputs take several Tabs (one per part), hence the margin.
-  for (let i = 0; i < controls * 2 + 20; i += 1) {
-    await page.keyboard.press('Tab');
-    const mark = await page.evaluate(() => document.activeElement?.getAttribute('data-a11y') ?? null);
-    if (mark !== null) reached.add(mark);
-    if (reached.size === controls) break;
-  }
-  expect(reached.size, `${what}: controls reachable by Tab`).to.equal(controls);
-}
 
 describe('lead pages in a browser (headless Chromium)', function () {
   this.timeout(60_000);
   let system: TestSystem;
-  let profile: string;
-  let context: BrowserContext;
+  let browser: Browser | undefined;
   let page: Page;
   let token: string;
 
@@ -91,21 +27,12 @@ describe('lead pages in a browser (headless Chromium)', function () {
     });
     token = await adminToken(system.url);
     await viewerToken(system.url, token, 'e2e.viewer');
-    mkdirSync(OUTPUT, { recursive: true });
-    profile = mkdtempSync(join(tmpdir(), 'leads-e2e-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: ARGS,
-      headless: true,
-      acceptDownloads: true,
-      viewport: { width: 1280, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await openBrowser('leads-e2e', { acceptDownloads: true });
+    page = browser.page;
   });
 
   after(async function () {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await system?.stop();
   });
 
@@ -165,8 +92,11 @@ describe('lead pages in a browser (headless Chromium)', function () {
   });
 
   it('finds the lead by its contact email from the header search', async function () {
+    // The header searches the panel (customers, licenses, devices); its page offers the lead search.
     await page.fill('#global-search', 'beatriz@browser');
     await page.press('#global-search', 'Enter');
+    await page.waitForURL(/\/admin\/search\?q=beatriz%40browser/);
+    await page.click('a:has-text("Search the leads for")');
     await page.waitForURL(/\/leads\/\?q=beatriz%40browser/);
     expect(await page.locator('table.list tbody tr').count()).to.equal(1);
     expect(await page.textContent('table.list tbody')).to.include('Browser University');
@@ -232,7 +162,7 @@ describe('lead pages in a browser (headless Chromium)', function () {
   });
 
   it('a viewer sees everything and can change nothing', async function () {
-    await page.goto(`${system.url}/login`);
+    await page.goto(`${system.url}/login?next=%2Fleads%2F`);
     await page.fill('#username', 'e2e.viewer');
     await page.fill('#password', 'viewer-password-1');
     await page.click('button:has-text("Sign in")');

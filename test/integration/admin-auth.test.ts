@@ -104,6 +104,8 @@ describe('admin authentication and API keys (gateway, one process)', function ()
       expect(res.status, res.text).to.equal(200);
       expect(res.body).to.have.all.keys('token', 'expires_at', 'role');
       expect(res.body.role).to.equal('admin');
+      // A token: never kept by a browser cache or a proxy.
+      expect(res.headers.get('cache-control')).to.equal('no-store');
       const claims = await verifyJwt(res.body.token, config().jwtSecret);
       expect(claims).to.include({ typ: 'admin', role: 'admin', name: ADMIN.username });
       expect(claims.exp - claims.iat).to.equal(config().admin.tokenTtlSeconds);
@@ -139,35 +141,65 @@ describe('admin authentication and API keys (gateway, one process)', function ()
       }
     });
 
-    it('throttles a username after 5 failures: even the right password then gets 429 with Retry-After', async function () {
-      for (let i = 0; i < 5; i += 1) {
-        const res = await http('POST', `${url}/api/admin/login`, {
-          body: { username: VIEWER.username, password: `wrong-${i}` },
-        });
-        expectError(res, 401, 'INVALID_CREDENTIALS');
-      }
-      const blocked = await http('POST', `${url}/api/admin/login`, { body: VIEWER });
-      expectError(blocked, 429, 'RATE_LIMIT_EXCEEDED');
-      const retryAfter = Number(blocked.headers.get('retry-after'));
-      expect(retryAfter).to.be.within(1, 15 * 60);
-      expect(blocked.body.error.details.retry_after).to.equal(retryAfter);
+    it('slows down a (username, address) pair progressively: after 3 failures the next try waits, twice as long each time', async function () {
+      const broker = system.brokers[0]!;
+      const ip = '198.51.100.20';
+      const attempt = (password: string) =>
+        broker.call('auth.login', { username: VIEWER.username, password }, { meta: { ip } }).then(
+          () => ({ code: 200, retryAfter: 0 }),
+          (err: { code?: number; data?: { retry_after?: number } }) => ({
+            code: err.code,
+            retryAfter: err.data?.retry_after ?? 0,
+          }),
+        );
+      for (let i = 0; i < 3; i += 1) expect(await attempt(`wrong-${i}`)).to.deep.equal({ code: 401, retryAfter: 0 });
+      // The 4th, at once: 1 s to wait, even with the right password (the pair is being guessed at).
+      expect(await attempt(VIEWER.password)).to.deep.equal({ code: 429, retryAfter: 1 });
       expect(failedLogins.at(-1)).to.include({ username: VIEWER.username, reason: 'throttled' });
-      // Another user from the same address is not affected by this username's lock.
-      expect((await http('POST', `${url}/api/admin/login`, { body: ADMIN })).status).to.equal(200);
-      // The lock is in Redis, shared by every replica, and ends with its window.
-      const ttl = await redis.pttl(`login-fail:user:${VIEWER.username}`);
-      expect(ttl).to.be.within(1, 15 * 60 * 1000);
+      await new Promise(resolve => setTimeout(resolve, 1100));
+      expect((await attempt('wrong-3')).code).to.equal(401);
+      // Now 2 s, then 4 s.
+      expect(await attempt('wrong-4')).to.deep.equal({ code: 429, retryAfter: 2 });
+      await new Promise(resolve => setTimeout(resolve, 2100));
+      expect((await attempt('wrong-5')).code).to.equal(401);
+      expect((await attempt('wrong-6')).retryAfter).to.be.within(3, 4);
+      // The pair's state is in Redis, shared by every replica.
+      const [key] = await redis.keys(`${system.redisKeyPrefix}login-fail:pair:*`);
+      // Five tried (and counted) failures; the three refused attempts were never tried.
+      expect(await redis.hget(key!.slice(system.redisKeyPrefix.length), 'fails')).to.equal('5');
     });
 
-    it('throttles parallel guesses too: of 12 concurrent wrong logins at most 5 are even tried', async function () {
+    it('cannot be used to lock the admin out: failures from one address never refuse the right password from another', async function () {
+      const broker = system.brokers[0]!;
+      for (let i = 0; i < 30; i += 1) {
+        await broker
+          .call('auth.login', { username: ADMIN.username, password: `attacker-${i}` }, { meta: { ip: '203.0.113.66' } })
+          .catch(() => undefined);
+      }
+      // The attacker's address is slowed down (and past 20 failures, refused outright) ...
+      const attacker = await broker.call('auth.login', ADMIN, { meta: { ip: '203.0.113.66' } }).then(
+        () => 200,
+        (err: { code?: number }) => err.code,
+      );
+      expect(attacker).to.equal(429);
+      // ... while the admin, elsewhere, logs in at the first try.
+      const res = await http('POST', `${url}/api/admin/login`, { body: ADMIN });
+      expect(res.status, res.text).to.equal(200);
+    });
+
+    it('throttles parallel guesses too: of 12 concurrent wrong logins of one pair at most 3 are even tried', async function () {
       const answers = await Promise.all(
         Array.from({ length: 12 }, (_, i) =>
           http('POST', `${url}/api/admin/login`, { body: { username: ADMIN.username, password: `parallel-${i}` } }),
         ),
       );
       const statuses = answers.map(a => a.status).sort();
-      expect(statuses.filter(s => s === 401)).to.have.length(5);
-      expect(statuses.filter(s => s === 429)).to.have.length(7);
+      expect(statuses.filter(s => s === 401)).to.have.length(3);
+      expect(statuses.filter(s => s === 429)).to.have.length(9);
+      for (const refused of answers.filter(a => a.status === 429)) {
+        expectError(refused, 429, 'RATE_LIMIT_EXCEEDED');
+        expect(Number(refused.headers.get('retry-after'))).to.be.within(1, 15 * 60);
+      }
     });
 
     it('throttles a client address after 20 failures, whatever usernames it tries', async function () {
@@ -476,7 +508,7 @@ describe('admin authentication and API keys (gateway, one process)', function ()
       );
     });
 
-    it('answers 404 for an unknown id and 400 for a malformed one', async function () {
+    it('answers 404 for an unknown id or a path whose id is not a number, 400 for an id out of range', async function () {
       expectError(
         await http('DELETE', `${url}/api/admin/user/999999`, { headers: bearer(adminToken) }),
         404,
@@ -484,8 +516,8 @@ describe('admin authentication and API keys (gateway, one process)', function ()
       );
       expectError(
         await http('DELETE', `${url}/api/admin/user/abc`, { headers: bearer(adminToken) }),
-        400,
-        'VALIDATION_ERROR',
+        404,
+        'ROUTE_NOT_FOUND',
       );
       expectError(
         await http('DELETE', `${url}/api/admin/user/0`, { headers: bearer(adminToken) }),
@@ -562,6 +594,7 @@ describe('admin authentication and API keys (gateway, one process)', function ()
       const res = await http('GET', `${url}/api/admin/license/auth-token`, { headers: bearer(viewerToken) });
       expect(res.status, res.text).to.equal(200);
       expect(res.body).to.have.all.keys('token', 'expires_at');
+      expect(res.headers.get('cache-control')).to.equal('no-store');
       const header = JSON.parse(Buffer.from(String(res.body.token).split('.')[0]!, 'base64url').toString()) as unknown;
       expect(header).to.deep.equal({ alg: 'HS256', typ: 'JWT' });
       const claims = await verifyJwt(res.body.token, config().jwtSecret);
@@ -590,6 +623,7 @@ describe('admin authentication and API keys (gateway, one process)', function ()
       const regenerate = () => http('POST', `${url}/api/admin/api-key/regenerate`, { headers: bearer(adminToken) });
       const first = await regenerate();
       expect(first.status, first.text).to.equal(200);
+      expect(first.headers.get('cache-control')).to.equal('no-store');
       const oldKey = first.body.api_key as string;
       expect(oldKey).to.match(API_KEY_PATTERN);
       expect(oldKey.slice(3, 7)).to.equal(String(new Date().getUTCFullYear()));

@@ -378,7 +378,8 @@ describe('anomaly detection and the anomaly routes', function () {
       const anomaly = await waitForAnomaly(license, 'unusual_activation_pattern');
       const before = await AnomalyModel.find().sort({ _id: 1 }).lean();
 
-      expectError(await admin('POST', '/api/monitoring/anomaly/abc/resolve', {}), 400, 'VALIDATION_ERROR');
+      // A non-numeric id is no route (ids in paths are digits, services/api/route-match.ts).
+      expectError(await admin('POST', '/api/monitoring/anomaly/abc/resolve', {}), 404, 'ROUTE_NOT_FOUND');
       expectError(await admin('POST', '/api/monitoring/anomaly/0/resolve', {}), 400, 'VALIDATION_ERROR');
       const missing = expectError(
         await admin('POST', '/api/monitoring/anomaly/99999999/resolve', {}),

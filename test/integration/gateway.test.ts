@@ -238,9 +238,10 @@ describe('gateway', function () {
       expectError(res, 404, 'ROUTE_NOT_FOUND');
     });
 
-    it('answers 404 ROUTE_NOT_FOUND for a known path with another method', async function () {
+    it('answers 405 METHOD_NOT_ALLOWED with Allow for a known path with another method', async function () {
       const res = await http('DELETE', `${system.url}/api/version/latest`, { headers: AUTH });
-      expectError(res, 404, 'ROUTE_NOT_FOUND');
+      expectError(res, 405, 'METHOD_NOT_ALLOWED');
+      expect(res.headers.get('allow')).to.equal('GET');
     });
 
     it('still answers a valid request after all of these', async function () {

@@ -508,12 +508,12 @@ describe('resource pool admin API', function () {
         released: 0,
       });
       expectError(await api('GET', `/api/license/${licenseId}/resources`), 404, 'LICENSE_NOT_FOUND');
-      expectError(await api('GET', '/api/license/abc/resources'), 400, 'VALIDATION_ERROR');
+      expectError(await api('GET', '/api/license/abc/resources'), 404, 'ROUTE_NOT_FOUND');
     });
   });
 
   describe('DELETE /api/resource/:resource_id', function () {
-    it('deletes a free resource, refuses an allocated one with 409, and answers 404/400 for unknown/malformed ids', async function () {
+    it('deletes a free resource, refuses an allocated one with 409, and answers 404 for unknown or non-numeric ids', async function () {
       const free = await createResource('server');
       const res = await api('DELETE', `/api/resource/${free}`);
       expect(res.status, res.text).to.equal(200);
@@ -525,7 +525,7 @@ describe('resource pool admin API', function () {
       expectError(await api('DELETE', `/api/resource/${taken}`), 409, 'RESOURCE_ALLOCATED');
       expect(await resources().countDocuments({ _id: taken })).to.equal(1);
       expectError(await api('DELETE', `/api/resource/${free}`), 404, 'RESOURCE_NOT_FOUND');
-      expectError(await api('DELETE', '/api/resource/1e3'), 400, 'VALIDATION_ERROR');
+      expectError(await api('DELETE', '/api/resource/1e3'), 404, 'ROUTE_NOT_FOUND');
       expectError(await api('GET', '/api/resource/987654'), 404, 'RESOURCE_NOT_FOUND');
     });
   });

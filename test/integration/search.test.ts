@@ -102,48 +102,54 @@ describe('GET /api/global-search', function () {
       const d1 = await activate(l1.key, 'hw-0000000000000001', T.toLowerCase());
       const d2 = await activate(l1.key, `hw-00${T}00`, 'build-box');
       expected = [
-        { type: 'customer', id: exact.id, title: exact.name, subtitle: exact.email, url: `/customer/edit/${exact.id}` },
+        {
+          type: 'customer',
+          id: exact.id,
+          title: exact.name,
+          subtitle: exact.email,
+          url: `/admin/customers/${exact.id}`,
+        },
         {
           type: 'device',
           id: d1,
           title: T.toLowerCase(),
           subtitle: `${l1.key} - Active`,
-          url: `/license/edit/${l1.id}#device-${d1}`,
+          url: `/admin/licenses/${l1.id}#devices`,
         },
         {
           type: 'customer',
           id: prefix.id,
           title: prefix.name,
           subtitle: prefix.email,
-          url: `/customer/edit/${prefix.id}`,
+          url: `/admin/customers/${prefix.id}`,
         },
         {
           type: 'license',
           id: l1.id,
           title: l1.key,
           subtitle: `${prefix.name} - Active`,
-          url: `/license/edit/${l1.id}`,
+          url: `/admin/licenses/${l1.id}`,
         },
         {
           type: 'customer',
           id: contains.id,
           title: contains.name,
           subtitle: contains.email,
-          url: `/customer/edit/${contains.id}`,
+          url: `/admin/customers/${contains.id}`,
         },
         {
           type: 'license',
           id: l2.id,
           title: l2.key,
           subtitle: `${exact.name} - Expired`,
-          url: `/license/edit/${l2.id}`,
+          url: `/admin/licenses/${l2.id}`,
         },
         {
           type: 'device',
           id: d2,
           title: 'build-box',
           subtitle: `${l1.key} - Active`,
-          url: `/license/edit/${l1.id}#device-${d2}`,
+          url: `/admin/licenses/${l1.id}#devices`,
         },
       ];
     });
@@ -191,7 +197,7 @@ describe('GET /api/global-search', function () {
           id: license.id,
           title: license.key,
           subtitle: 'No customer - Inactive',
-          url: `/license/edit/${license.id}`,
+          url: `/admin/licenses/${license.id}`,
         },
       ],
       total: 1,

@@ -47,7 +47,7 @@ describe('web foundation (login, sessions, CSRF, pages)', function () {
       expect(cookie).to.include(`ls_login=${page.csrf}`);
     });
 
-    it('replaces a next address that leaves the site with the lead list', async function () {
+    it('replaces a next address that leaves the site with the dashboard', async function () {
       const page = new PageClient(system.url);
       for (const next of [
         '//evil.example/x',
@@ -57,7 +57,7 @@ describe('web foundation (login, sessions, CSRF, pages)', function () {
         '/logout',
       ]) {
         const res = await page.get(`/login?next=${encodeURIComponent(next)}`);
-        expect(res.text, next).to.include('name="next" value="/leads/"');
+        expect(res.text, next).to.include('name="next" value="/admin/"');
       }
     });
   });
@@ -80,11 +80,20 @@ describe('web foundation (login, sessions, CSRF, pages)', function () {
       expect(page.cookies.has('ls_login'), 'the login token is dropped').to.equal(false);
     });
 
-    it('sends the browser to the lead list when next leaves the site', async function () {
+    it('sends the browser to the dashboard when next leaves the site', async function () {
       const page = new PageClient(system.url);
       await page.get('/login');
       const res = await page.post('/login', { ...ADMIN, next: '//evil.example' });
-      expect(res.location).to.equal('/leads/');
+      expect(res.location).to.equal('/admin/');
+    });
+
+    it('sends the browser to the dashboard without a next, or with the API status path /', async function () {
+      for (const next of [undefined, '/']) {
+        const page = new PageClient(system.url);
+        await page.get('/login');
+        const res = await page.post('/login', next === undefined ? { ...ADMIN } : { ...ADMIN, next });
+        expect(res.location, String(next)).to.equal('/admin/');
+      }
     });
 
     it('refuses wrong credentials with the form again (401), keeping the username, and no session', async function () {

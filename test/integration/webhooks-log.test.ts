@@ -189,7 +189,7 @@ describe('webhook delivery log and outbox', function () {
       );
       expect(error.details).to.deep.equal({ field: 'delivery_id', reason: 'webhook_disabled' });
       await expectRefused('POST', '/api/webhook/delivery/999999/redeliver', {}, 404, 'WEBHOOK_DELIVERY_NOT_FOUND');
-      await expectRefused('POST', '/api/webhook/delivery/abc/redeliver', {}, 400, 'VALIDATION_ERROR');
+      await expectRefused('POST', '/api/webhook/delivery/abc/redeliver', {}, 404, 'ROUTE_NOT_FOUND');
     });
   });
 

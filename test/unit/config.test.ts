@@ -72,6 +72,7 @@ describe('loadConfig', function () {
       expect(cfg.rateLimit).to.deep.equal({
         publicPerMinute: 100,
         adminPerMinute: 1000,
+        adminIpPerMinute: 2000,
         heartbeatPerMinute: 1,
         syncIntervalMs: 100,
       });
@@ -82,7 +83,9 @@ describe('loadConfig', function () {
         tokenTtlSeconds: 8 * 3600,
         analyticsTokenTtlSeconds: 3600,
       });
-      expect(cfg.trustProxy).to.equal(false);
+      expect(cfg.trustProxy).to.equal(0);
+      expect(cfg.corsOrigins).to.deep.equal([]);
+      expect(cfg.clientRequestTimeoutMs).to.equal(2000);
     });
 
     it('treats blank values as unset', function () {
@@ -114,8 +117,22 @@ describe('loadConfig', function () {
       expect(cfg.redisUrl).to.equal('rediss://cache.example.net:6380/2');
       expect(cfg.transporter).to.equal('nats://nats:4222');
       expect(cfg.services).to.deep.equal(['api', 'auth']);
-      expect(cfg.trustProxy).to.equal(true);
+      expect(cfg.trustProxy).to.equal(1);
       expect(cfg.metricsPort).to.equal(9100);
+    });
+
+    it('reads TRUST_PROXY as a number of proxy hops, true as one and false as none', function () {
+      expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).to.equal(2);
+      expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).to.equal(0);
+      expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).to.equal(1);
+      expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).to.equal(0);
+    });
+
+    it('reads CORS_ORIGINS as a list of exact origins, or *', function () {
+      expect(
+        loadConfig({ CORS_ORIGINS: ' https://app.example.com, http://localhost:3000 ' }).corsOrigins,
+      ).to.deep.equal(['https://app.example.com', 'http://localhost:3000']);
+      expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).to.deep.equal(['*']);
     });
 
     it('accepts REDIS_URL as host:port, as the issue writes it', function () {
@@ -165,7 +182,11 @@ describe('loadConfig', function () {
       ['SERVICES with an unknown name', { SERVICES: 'api,billing' }, 'SERVICES'],
       ['SERVICES with no name', { SERVICES: ' , ' }, 'SERVICES'],
       ['LOG_LEVEL outside the list', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
-      ['TRUST_PROXY that is not a boolean', { TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
+      ['TRUST_PROXY that is neither a hop count nor a boolean', { TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
+      ['TRUST_PROXY beyond 10 hops', { TRUST_PROXY: '11' }, 'TRUST_PROXY'],
+      ['CORS_ORIGINS with a path', { CORS_ORIGINS: 'https://app.example.com/' }, 'CORS_ORIGINS'],
+      ['CORS_ORIGINS that is not a URL', { CORS_ORIGINS: 'app.example.com' }, 'CORS_ORIGINS'],
+      ['CORS_ORIGINS mixing * and origins', { CORS_ORIGINS: '*,https://a.example' }, 'CORS_ORIGINS'],
       ['RATE_LIMIT_PUBLIC_PER_MINUTE of zero', { RATE_LIMIT_PUBLIC_PER_MINUTE: '0' }, 'RATE_LIMIT_PUBLIC_PER_MINUTE'],
       ['MAX_BODY_BYTES that is negative', { MAX_BODY_BYTES: '-1' }, 'MAX_BODY_BYTES'],
       ['METRICS_PORT out of range', { METRICS_PORT: '65536' }, 'METRICS_PORT'],

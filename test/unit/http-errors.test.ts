@@ -169,13 +169,18 @@ describe('toHttpError', function () {
     });
   });
 
-  it('answers a timeout with 504 TIMEOUT', function () {
-    const answer = toHttpError(new Errors.RequestTimeoutError({ action: 'license.verify', nodeID: 'node-7' }));
-    expect(answer).to.deep.equal({
-      status: 504,
-      body: errorBody('TIMEOUT', 'The request timed out, retry later'),
-      headers: {},
-    });
+  it('answers a missed deadline (a dependency that hangs) with 503 and Retry-After, like an outage', function () {
+    const expected = {
+      status: 503,
+      body: errorBody('SERVICE_UNAVAILABLE', 'Service temporarily unavailable, retry later'),
+      headers: { 'Retry-After': '5' },
+    };
+    expect(toHttpError(new Errors.RequestTimeoutError({ action: 'license.verify', nodeID: 'node-7' }))).to.deep.equal(
+      expected,
+    );
+    expect(toHttpError(new Errors.RequestSkippedError({ action: 'device.register', nodeID: 'node-7' }))).to.deep.equal(
+      expected,
+    );
   });
 
   it('answers anything else with a bare 500', function () {

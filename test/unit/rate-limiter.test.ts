@@ -42,6 +42,14 @@ describe('SyncedWindowLimiter.hit (before any sync)', function () {
     expect(limiter.hit('a', T0 + 50_000)).to.deep.equal({ allowed: false, limit: 1, remaining: 0, resetSeconds: 10 });
   });
 
+  it('tracks at most maxKeys keys, evicting the oldest, so a flood of distinct clients cannot grow memory', function () {
+    const limiter = new SyncedWindowLimiter(UNUSED_REDIS, 'unit', 5, 100, 3);
+    for (let i = 0; i < 1000; i += 1) limiter.hit(`10.0.${i >> 8}.${i & 255}`, T0 + i);
+    expect(limiter.size).to.equal(3);
+    // The newest keys are the ones kept, and still counted.
+    expect(limiter.hit('10.0.3.231', T0 + 1001).remaining).to.equal(3);
+  });
+
   it('counts each key on its own', function () {
     const limiter = new SyncedWindowLimiter(UNUSED_REDIS, 'unit', 1, 100);
     expect(limiter.hit('a', T0).allowed).to.equal(true);

@@ -46,6 +46,47 @@ describe('ViewCache', function () {
     expect(cache.peek('c')).to.equal('c');
   });
 
+  it('evicts the least recently used entry, not the oldest loaded one', async function () {
+    const cache = new ViewCache<string>(60_000, 2);
+    await cache.get('a', () => Promise.resolve('a'), 0);
+    await cache.get('b', () => Promise.resolve('b'), 0);
+    // 'a' is read (again) later: 'b' is now the least recently used.
+    expect(cache.peek('a', 2000)).to.equal('a');
+    await cache.get('c', () => Promise.resolve('c'), 2000);
+    expect(cache.peek('a', 2001)).to.equal('a');
+    expect(cache.peek('b', 2001)).to.equal(undefined);
+    expect(cache.peek('c', 2001)).to.equal('c');
+  });
+
+  it('keeps misses apart: a flood of keys that name nothing never pushes out the working set', async function () {
+    const cache = new ViewCache<string | null>(60_000, 3, { isMiss: v => v === null, maxMisses: 5 });
+    for (const key of ['a', 'b', 'c']) await cache.get(key, () => Promise.resolve(key));
+    for (let i = 0; i < 1000; i += 1) await cache.get(`random-${i}`, () => Promise.resolve(null));
+    expect(['a', 'b', 'c'].map(k => cache.peek(k))).to.deep.equal(['a', 'b', 'c']);
+    // The misses are bounded on their own, the newest kept (a repeated miss costs no load).
+    expect(cache.size).to.equal(3 + 5);
+    expect(cache.peek('random-999')).to.equal(null);
+    expect(cache.peek('random-0')).to.equal(undefined);
+  });
+
+  it('moves a key from the misses to the found values when it starts to name something', async function () {
+    const cache = new ViewCache<string | null>(1000, 3, { isMiss: v => v === null });
+    await cache.get('k', () => Promise.resolve(null), 0);
+    cache.invalidate('k');
+    expect(await cache.get('k', () => Promise.resolve('now there'), 1)).to.equal('now there');
+    expect(cache.size).to.equal(1);
+  });
+
+  it('does not keep a load that was invalidated while in flight', async function () {
+    const cache = new ViewCache<string>(60_000, 10);
+    let finish: (v: string) => void = () => undefined;
+    const pending = cache.get('k', () => new Promise<string>(resolve => (finish = resolve)));
+    cache.invalidate('k');
+    finish('stale');
+    expect(await pending).to.equal('stale');
+    expect(cache.peek('k')).to.equal(undefined);
+  });
+
   it('drops one key, matching entries, or everything', async function () {
     const cache = new ViewCache<{ customer: number }>(60_000, 10);
     for (const [key, customer] of [

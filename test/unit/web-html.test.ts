@@ -70,11 +70,12 @@ describe('CSV cells', function () {
 });
 
 describe('after login', function () {
-  it('goes only to a path of this site', function () {
+  it('goes only to a path of this site, else to the dashboard', function () {
     expect(safeNext('/leads/?q=uni')).to.equal('/leads/?q=uni');
     for (const bad of [
       undefined,
       '',
+      '/',
       '//evil.example',
       '/\\evil',
       'https://evil.example',
@@ -83,7 +84,7 @@ describe('after login', function () {
       '/x\ny',
       `/${'a'.repeat(600)}`,
     ]) {
-      expect(safeNext(bad), String(bad)).to.equal('/leads/');
+      expect(safeNext(bad), String(bad)).to.equal('/admin/');
     }
   });
 });

@@ -39,7 +39,12 @@ const AUTH_ROUTES: RouteSpec[] = [
     'Admin authentication',
     201,
   ),
-  read('/api/admin/users', 'auth.listUsers', 'List admin users', 'Admin authentication'),
+  read(
+    '/api/admin/users',
+    'auth.listUsers',
+    'List admin users (q: text of the username, role, page, limit)',
+    'Admin authentication',
+  ),
   write(
     'DELETE',
     '/api/admin/user/:id',

@@ -18,6 +18,8 @@ import { WEBHOOK_ROUTES } from './webhook.routes.ts';
 import { MONITORING_ROUTES } from './monitoring.routes.ts';
 import { LEAD_PAGE_ROUTES, LEAD_ROUTES } from './lead.routes.ts';
 import { WEB_PAGE_ROUTES } from './web.routes.ts';
+import { ADMIN_OPS_PAGE_ROUTES } from './admin-pages-ops.routes.ts';
+import { ADMIN_BUSINESS_PAGE_ROUTES } from './admin-pages-business.routes.ts';
 import type { RouteSpec } from './spec.ts';
 
 export { routeKey, type RouteSpec, type AuthKind, type LimitKind, type HttpMethod } from './spec.ts';
@@ -39,4 +41,9 @@ export const ROUTES: RouteSpec[] = [
  * The staff's HTML pages: signed in with a session cookie, forms with a CSRF token, answers in HTML
  * (services/web/). Not part of the API, so not in ROUTES nor in the OpenAPI document.
  */
-export const PAGE_ROUTES: RouteSpec[] = [...WEB_PAGE_ROUTES, ...LEAD_PAGE_ROUTES];
+export const PAGE_ROUTES: RouteSpec[] = [
+  ...WEB_PAGE_ROUTES,
+  ...LEAD_PAGE_ROUTES,
+  ...ADMIN_OPS_PAGE_ROUTES,
+  ...ADMIN_BUSINESS_PAGE_ROUTES,
+];

@@ -12,7 +12,12 @@ export const RESOURCE_ROUTES: RouteSpec[] = [
     RESOURCES,
     201,
   ),
-  read('/api/resources', 'resource.list', 'List resources (type, status, license_id filters; page, limit)', RESOURCES),
+  read(
+    '/api/resources',
+    'resource.list',
+    'List resources (type, status, license_id filters, q: identifier text; page, limit)',
+    RESOURCES,
+  ),
   read('/api/resource/:resource_id', 'resource.read', 'Read a resource', RESOURCES),
   write(
     'DELETE',

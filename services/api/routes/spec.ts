@@ -12,8 +12,9 @@ export const AUTH_KINDS = ['none', 'apiKey', 'viewer', 'admin', 'page', 'pageAdm
 export type AuthKind = (typeof AUTH_KINDS)[number];
 
 /**
- * Which shared limit applies: public 100/min per IP, admin 1000/min per token, page: the admin
- * figure per session (per IP before login).
+ * Which shared limit applies: public 100/min per client IP; admin: 2000/min per client IP before
+ * authentication, then 1000/min per verified token; page: the same per IP, then per session
+ * (services/api/limits.ts).
  */
 export const LIMIT_KINDS = ['none', 'public', 'admin', 'page'] as const;
 export type LimitKind = (typeof LIMIT_KINDS)[number];

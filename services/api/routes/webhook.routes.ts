@@ -12,7 +12,7 @@ export const WEBHOOK_ROUTES: RouteSpec[] = [
     WEBHOOKS,
     201,
   ),
-  read('/api/webhooks', 'webhook.list', 'List webhook endpoints', WEBHOOKS),
+  read('/api/webhooks', 'webhook.list', 'List webhook endpoints (active, q: text of the URL, page, limit)', WEBHOOKS),
   read('/api/webhook/:webhook_id', 'webhook.read', 'Read a webhook endpoint', WEBHOOKS),
   write(
     'PUT',

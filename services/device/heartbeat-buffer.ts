@@ -70,8 +70,10 @@ export async function flushHeartbeats(redis: Redis): Promise<number> {
     const at = new Date(Number(flat[i + 1]));
     ops.push({
       updateOne: {
-        filter: { _id: Number(flat[i]), $or: [{ last_heartbeat: null }, { last_heartbeat: { $lt: at } }] },
-        update: { $set: { last_heartbeat: at } },
+        // `$max` keeps a newer time already stored. The filter is the bare id: the embedded server looks
+        // a record up by id only when the filter holds nothing else, and scans the collection otherwise.
+        filter: { _id: Number(flat[i]) },
+        update: { $max: { last_heartbeat: at } },
       },
     });
   }

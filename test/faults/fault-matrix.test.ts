@@ -38,7 +38,7 @@ const MAX_FAILURE_MS = 2500;
 /** No answer at all takes longer than this during a fault. */
 const MAX_ANSWER_MS = 3500;
 const FULL_LICENSE_SEATS = 2;
-/** Licenses the load activates new machines on, in turn (about 100 each over the whole matrix). */
+/** Licenses the load activates new machines on, in turn (about 20 each over the whole matrix). */
 const ACTIVATION_LICENSES = 40;
 const ADMIN = { username: 'faults-admin', password: 'faults-admin-password' };
 const API_KEY = `AF-${new Date().getUTCFullYear()}-FAULTSFAULTSFAULTSFAULTSFAULTS12`;

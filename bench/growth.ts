@@ -1,0 +1,114 @@
+/**
+ * How cost grows with the licenses stored: for each N, topology (a) started fresh on a database
+ * holding N licenses of the verify pool (each activated on the bench machine):
+ *
+ *   1. a warm-up on the test license (the HTTP path's code compiled);
+ *   2. cold verify: every request the next license, never verified before, for BENCH_SECONDS, over
+ *      BENCH_GROWTH_CONNECTIONS connections (few: on the embedded database a cold read scans whole
+ *      collections, and many in flight would only queue there). The client deadline and the database
+ *      socket timeout are raised for this run so that slow reads are measured rather than cut at 2 s;
+ *   3. warm verify spread uniformly over the licenses step 2 loaded (their views are cached);
+ *   4. memory per cached license (view-memory.ts, the server's own classes) and the view cache's hit
+ *      rate for Zipf(1.0) over all N keys (zipf.ts).
+ */
+import type { ClosedResult } from './load-generator.ts';
+import { ROOT, lastLine, launch, SERVER_CORE } from './lib/processes.ts';
+import { POOLS, SCENARIO_LABELS, WARM_VERIFY_BODY, type Scenario } from './scenarios.ts';
+import { startTopology, stopTopology, TOPOLOGIES, type StartOptions } from './topologies.ts';
+import type { GrowthRow } from './report.ts';
+import type { ViewMemory } from './view-memory.ts';
+import { zipfHitRate } from './zipf.ts';
+
+/** Timeouts for the growth runs only: a cold read on a large embedded database takes seconds. */
+const SLOW_READS = {
+  CLIENT_REQUEST_TIMEOUT_MS: '120000',
+  REQUEST_TIMEOUT_MS: '120000',
+  DATABASE_SOCKET_TIMEOUT_MS: '120000',
+};
+
+export interface GrowthContext {
+  start: StartOptions;
+  redisUrl: string;
+  /** Runs one closed-loop load against the deployment's processes. */
+  closed: (
+    label: string,
+    base: string,
+    scenario: Scenario,
+    pids: number[],
+    opts: { warmupSeconds: number; seconds: number; connections?: number },
+  ) => Promise<ClosedResult>;
+  prepare: (base: string) => Promise<number>;
+  seconds: number;
+  warmupSeconds: number;
+  coldConnections: number;
+}
+
+function pool(start: number, count: number, order: 'sequential' | 'random'): Scenario {
+  const cold = order === 'sequential';
+  return {
+    name: cold ? 'cold' : 'warm',
+    label: cold ? SCENARIO_LABELS.cold : SCENARIO_LABELS.warm,
+    path: '/api/license/verify',
+    pool: { code: POOLS.verify, start, count, order },
+    ...(cold ? { maxRequests: count } : {}),
+  };
+}
+
+async function viewMemory(licenses: number): Promise<ViewMemory> {
+  const proc = launch(
+    `view memory ${licenses}`,
+    SERVER_CORE,
+    ['--expose-gc', `${ROOT}bench/view-memory.ts`, String(licenses)],
+    process.env,
+    false,
+  );
+  return JSON.parse(await lastLine(proc)) as ViewMemory;
+}
+
+export async function measureGrowth(
+  ctx: GrowthContext,
+  licenses: number,
+  mongoUrl: string,
+  stored: number,
+): Promise<GrowthRow> {
+  const oneProcess = TOPOLOGIES.find(t => t.key === 'oneProcess')!;
+  const d = await startTopology(oneProcess, { ...ctx.start, mongoUrl, env: { ...ctx.start.env, ...SLOW_READS } });
+  let cold: ClosedResult;
+  let warm: ClosedResult;
+  let warmViews: number;
+  try {
+    const pids = d.procs.map(p => p.child.pid!).filter(Boolean);
+    const label = `growth ${licenses}`;
+    await ctx.prepare(d.base);
+    const testLicense: Scenario = {
+      name: 'warm',
+      label: 'warm-up',
+      path: '/api/license/verify',
+      body: WARM_VERIFY_BODY,
+    };
+    await ctx.closed(`${label} warm-up`, d.base, testLicense, pids, { warmupSeconds: 0, seconds: ctx.warmupSeconds });
+    cold = await ctx.closed(`${label} cold`, d.base, pool(0, licenses, 'sequential'), pids, {
+      warmupSeconds: 0,
+      seconds: ctx.seconds,
+      connections: ctx.coldConnections,
+    });
+    // The keys answered are the first ones of the pool, give or take those in flight at the end.
+    const answered = cold.statusCodes['200'] ?? 0;
+    warmViews = Math.max(0, answered - ctx.coldConnections);
+    warm = await ctx.closed(`${label} warm`, d.base, warmViews > 0 ? pool(0, warmViews, 'random') : testLicense, pids, {
+      warmupSeconds: ctx.warmupSeconds,
+      seconds: ctx.seconds,
+    });
+  } finally {
+    await stopTopology(d, ctx.redisUrl);
+  }
+  return {
+    licenses,
+    stored,
+    cold,
+    warm,
+    warmViews: Math.max(1, warmViews),
+    memory: await viewMemory(licenses),
+    zipf: await zipfHitRate(licenses),
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * What the bench reads from /proc: how busy each core was, how much CPU a process used, its memory,
+ * and the machine's CPU model. Everything degrades to "unknown" off Linux.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+
+/** Per-core [busy, total] jiffies from /proc/stat (busy: all but idle and iowait); empty where it does not exist. */
+export function coreTimes(): Map<number, [number, number]> {
+  const times = new Map<number, [number, number]>();
+  let text: string;
+  try {
+    text = readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return times;
+  }
+  for (const line of text.split('\n')) {
+    const m = /^cpu(\d+) (.*)$/.exec(line);
+    if (!m) continue;
+    const fields = m[2]!.trim().split(/\s+/).map(Number);
+    const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+    // Interrupt time counts as busy: the kernel charges part of it to the process that was running
+    // (the loopback traffic of the benchmark itself), so leaving it out would under-count.
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    times.set(Number(m[1]), [total - idle, total]);
+  }
+  return times;
+}
+
+/** Busy percentage of each of `cores` between two coreTimes() readings. */
+export function coreBusy(
+  before: Map<number, [number, number]>,
+  after: Map<number, [number, number]>,
+  cores: number[],
+): Record<string, number> {
+  const busy: Record<string, number> = {};
+  for (const core of cores) {
+    const a = before.get(core);
+    const b = after.get(core);
+    if (a && b && b[1] > a[1]) busy[core] = Math.round((1000 * (b[0] - a[0])) / (b[1] - a[1])) / 10;
+  }
+  return busy;
+}
+
+/** utime + stime of a process and all its threads, in clock ticks; null where unreadable. */
+export function processTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: fields are counted from the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+
+/** Summed CPU ticks of several processes; null when one of them is unreadable. */
+export function ticksOf(pids: number[]): number | null {
+  let sum = 0;
+  for (const pid of pids) {
+    const ticks = processTicks(pid);
+    if (ticks === null) return null;
+    sum += ticks;
+  }
+  return sum;
+}
+
+/** /proc/<pid>/stat counts in USER_HZ ticks, 100 per second on every Linux that matters. */
+export const MS_PER_TICK = 10;
+
+/** Resident set size of a process in bytes; null where unreadable. */
+export function rssBytes(pid: number): number | null {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export function cpuModel(): string {
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m?.[1]) return m[1].trim();
+  } catch {
+    // not Linux: fall through to what Node reports
+  }
+  return os.cpus()[0]?.model ?? 'unknown';
+}
+
+/** The p-quantile (0..1) of an ascending array, nearest rank. */
+export function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+/** A growable list of latencies, sorted once at the end. */
+export class Samples {
+  private values = new Float64Array(1 << 16);
+  count = 0;
+
+  add(value: number): void {
+    if (this.count === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.count++] = value;
+  }
+
+  sorted(): Float64Array {
+    return this.values.subarray(0, this.count).sort();
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * The bench's report: medians over the runs, the targets of issue 14 next to each figure, plain-text
+ * tables on stdout, and every figure of every run in bench/results/latest.json.
+ */
+import type { ClosedResult, OpenResult } from './load-generator.ts';
+import type { ScenarioName } from './scenarios.ts';
+import type { TopologyKey } from './topologies.ts';
+import type { ViewMemory } from './view-memory.ts';
+import type { ZipfResult } from './zipf.ts';
+
+export const TARGETS = {
+  /** Warm verify, closed-loop peak as a ratio to bare node:http. */
+  warmRatio: { oneProcess: 0.5, production: 0.5, nats: 0.2 } as Record<TopologyKey, number>,
+  /** Open loop at 50% of the topology's peak, for (a) and (c). */
+  openP99Ms: 10,
+  openMaxMs: 100,
+  /** Warm verify cost from the fewest to the most licenses: within 10%. */
+  warmGrowth: 0.1,
+  /** Cold verify at the most licenses: within 2x of cold at the fewest. */
+  coldGrowth: 2,
+} as const;
+
+export interface ClosedCell {
+  topology: TopologyKey;
+  scenario: ScenarioName;
+  run: number;
+  result: ClosedResult;
+  /** req/s over bare's req/s in the same run. */
+  ratio: number | null;
+}
+
+export interface OpenCell {
+  topology: TopologyKey;
+  share: number;
+  run: number;
+  result: OpenResult;
+}
+
+export interface GrowthRow {
+  licenses: number;
+  /** Licenses in the database (the pool plus what else the bench seeded there). */
+  stored: number;
+  cold: ClosedResult;
+  warm: ClosedResult;
+  /** Licenses the warm run spread over (those the cold run loaded; 1: the test license). */
+  warmViews: number;
+  memory: ViewMemory | null;
+  zipf: ZipfResult | null;
+}
+
+export function median(values: number[]): number | null {
+  const v = values.filter(x => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
+const fixed = (x: number | null | undefined, digits: number): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
+
+/** Prints rows as aligned columns (first column left-aligned, the others right-aligned). */
+export function printTable(header: string[], rows: string[][], leftColumns = 1): void {
+  const lines = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...lines.map(l => (l[i] ?? '').length)));
+  for (const l of lines) {
+    process.stdout.write(
+      `${l
+        .map((cell, i) => (i < leftColumns || i === l.length - 1 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+  }
+}
+
+export interface ClosedSummary {
+  topology: TopologyKey;
+  scenario: ScenarioName;
+  runs: number;
+  rps: number | null;
+  ratio: number | null;
+  ratios: number[];
+  cpuUsPerRequest: number | null;
+  dbCpuUsPerRequest: number | null;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  failures: number;
+  target: number | null;
+  pass: boolean | null;
+}
+
+export function summariseClosed(cells: ClosedCell[], topology: TopologyKey, scenario: ScenarioName): ClosedSummary {
+  const mine = cells.filter(c => c.topology === topology && c.scenario === scenario);
+  const ratios = mine.map(c => c.ratio).filter((r): r is number => r !== null);
+  const failures = mine.reduce((n, c) => n + c.result.non2xx + c.result.errors + c.result.timeouts, 0);
+  const ratio = median(ratios);
+  const target = scenario === 'warm' ? TARGETS.warmRatio[topology] : null;
+  return {
+    topology,
+    scenario,
+    runs: mine.length,
+    rps: median(mine.map(c => c.result.rps)),
+    ratio,
+    ratios,
+    cpuUsPerRequest: median(mine.map(c => c.result.serverCpuUsPerRequest ?? NaN)),
+    dbCpuUsPerRequest: median(mine.map(c => c.result.dbCpuUsPerRequest ?? NaN)),
+    p50Ms: median(mine.map(c => c.result.p50Ms)),
+    p99Ms: median(mine.map(c => c.result.p99Ms)),
+    failures,
+    target,
+    pass: target === null || ratio === null ? null : failures === 0 && ratio >= target,
+  };
+}
+
+export function closedRows(summaries: ClosedSummary[], labels: (s: ClosedSummary) => [string, string]): string[][] {
+  return summaries.map(s => {
+    const [topology, scenario] = labels(s);
+    return [
+      topology,
+      scenario,
+      fixed(s.rps, 0),
+      fixed(s.ratio, 3),
+      s.ratios.map(r => r.toFixed(2)).join(' / ') || '-',
+      fixed(s.cpuUsPerRequest, 0),
+      fixed(s.dbCpuUsPerRequest, 0),
+      fixed(s.p50Ms, 2),
+      fixed(s.p99Ms, 2),
+      String(s.failures),
+      s.target === null ? '' : `>= ${s.target.toFixed(2)} ${s.pass ? 'PASS' : 'FAIL'}`,
+    ];
+  });
+}
+
+export const CLOSED_HEADER = [
+  'topology',
+  'scenario',
+  'req/s',
+  'ratio',
+  'ratio per run',
+  'cpu us/req',
+  'db us/req',
+  'p50 ms',
+  'p99 ms',
+  'failed',
+  'target (warm)',
+];
+
+export interface OpenSummary {
+  topology: TopologyKey;
+  share: number;
+  rate: number | null;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  p999Ms: number | null;
+  maxMs: number | null;
+  within10ms: number | null;
+  failures: number;
+  unanswered: number;
+  sendLagP99Ms: number | null;
+  cpuUsPerRequest: number | null;
+  target: string;
+  pass: boolean | null;
+}
+
+export function summariseOpen(cells: OpenCell[], topology: TopologyKey, share: number): OpenSummary {
+  const mine = cells.filter(c => c.topology === topology && c.share === share);
+  const p99 = median(mine.map(c => c.result.p99Ms));
+  // "No request over 100 ms": the worst of all runs, not a median.
+  const max = mine.length ? Math.max(...mine.map(c => c.result.maxMs)) : null;
+  const failures = mine.reduce((n, c) => n + c.result.non2xx + c.result.errors, 0);
+  const unanswered = mine.reduce((n, c) => n + c.result.unanswered, 0);
+  const judged = share === 0.5 && topology !== 'nats';
+  return {
+    topology,
+    share,
+    rate: median(mine.map(c => c.result.rate)),
+    p50Ms: median(mine.map(c => c.result.p50Ms)),
+    p99Ms: p99,
+    p999Ms: median(mine.map(c => c.result.p999Ms)),
+    maxMs: max,
+    within10ms: median(mine.map(c => c.result.within10ms)),
+    failures,
+    unanswered,
+    sendLagP99Ms: median(mine.map(c => c.result.sendLagP99Ms)),
+    cpuUsPerRequest: median(mine.map(c => c.result.serverCpuUsPerRequest ?? NaN)),
+    target: judged ? `p99 <= ${TARGETS.openP99Ms}, max <= ${TARGETS.openMaxMs} ms` : '',
+    pass:
+      judged && p99 !== null && max !== null
+        ? p99 <= TARGETS.openP99Ms && max <= TARGETS.openMaxMs && failures === 0 && unanswered === 0
+        : null,
+  };
+}
+
+export const OPEN_HEADER = [
+  'topology',
+  'load',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'p99.9 ms',
+  'max ms (worst run)',
+  '<= 10 ms',
+  'failed',
+  'unanswered',
+  'send lag p99',
+  'cpu us/req',
+  'target',
+];
+
+export function openRows(summaries: OpenSummary[], label: (k: TopologyKey) => string): string[][] {
+  return summaries.map(s => [
+    label(s.topology),
+    `${Math.round(s.share * 100)}% of peak`,
+    fixed(s.rate, 0),
+    fixed(s.p50Ms, 2),
+    fixed(s.p99Ms, 2),
+    fixed(s.p999Ms, 2),
+    fixed(s.maxMs, 1),
+    s.within10ms === null ? '-' : `${(100 * s.within10ms).toFixed(2)}%`,
+    String(s.failures),
+    String(s.unanswered),
+    fixed(s.sendLagP99Ms, 2),
+    fixed(s.cpuUsPerRequest, 0),
+    s.target ? `${s.target} ${s.pass ? 'PASS' : 'FAIL'}` : '',
+  ]);
+}
+
+export const GROWTH_HEADER = [
+  'licenses',
+  'stored',
+  'cold req/s',
+  'cold p50 ms',
+  'cold cpu us/req',
+  'cold db us/req',
+  'cold answers',
+  'warm req/s',
+  'warm cpu us/req',
+  'warm over',
+  'heap B/view',
+  'rss B/view',
+  'Zipf(1.0) hit rate',
+];
+
+export function growthRows(rows: GrowthRow[]): string[][] {
+  return rows.map(g => [
+    g.licenses.toLocaleString('en-US'),
+    g.stored.toLocaleString('en-US'),
+    fixed(g.cold.rps, 1),
+    fixed(g.cold.p50Ms, 0),
+    fixed(g.cold.serverCpuUsPerRequest, 0),
+    fixed(g.cold.dbCpuUsPerRequest, 0),
+    `${g.cold.statusCodes['200'] ?? 0}/${g.cold.responses}`,
+    fixed(g.warm.rps, 0),
+    fixed(g.warm.serverCpuUsPerRequest, 0),
+    `${g.warmViews} views`,
+    fixed(g.memory?.heapPerViewBytes, 0),
+    fixed(g.memory?.rssPerViewBytes, 0),
+    g.zipf ? `${(100 * g.zipf.hitRate).toFixed(1)}%` : '-',
+  ]);
+}
+
+/** The growth targets: warm cost flat within 10%, cold within 2x, from the fewest licenses to the most. */
+export function growthVerdicts(rows: GrowthRow[]): string[] {
+  if (rows.length < 2) return [];
+  const first = rows[0]!;
+  const last = rows.at(-1)!;
+  const out: string[] = [];
+  const warmA = first.warm.serverCpuUsPerRequest;
+  const warmB = last.warm.serverCpuUsPerRequest;
+  if (warmA && warmB) {
+    const change = warmB / warmA - 1;
+    out.push(
+      `warm verify CPU per request, ${first.licenses} -> ${last.licenses} licenses: ${warmA} -> ${warmB} us ` +
+        `(${(100 * change).toFixed(1)}%; target within ${100 * TARGETS.warmGrowth}%: ` +
+        `${Math.abs(change) <= TARGETS.warmGrowth ? 'PASS' : 'FAIL'}); req/s ${first.warm.rps.toFixed(0)} -> ${last.warm.rps.toFixed(0)}`,
+    );
+  }
+  const coldA = first.cold.serverCpuUsPerRequest;
+  const coldB = last.cold.serverCpuUsPerRequest;
+  if (coldA && coldB) {
+    out.push(
+      `cold verify CPU per request, ${first.licenses} -> ${last.licenses} licenses: ${coldA} -> ${coldB} us ` +
+        `(x${(coldB / coldA).toFixed(2)}; target within x${TARGETS.coldGrowth}: ${coldB / coldA <= TARGETS.coldGrowth ? 'PASS' : 'FAIL'})`,
+    );
+  }
+  return out;
+}

@@ -50,3 +50,6 @@ export const DATE_SCHEMA = { type: 'string', format: 'date', example: '2027-01-0
 
 /** Page number of a list; bounded so that `skip` stays small. */
 export const PAGE_SCHEMA = { type: 'integer', minimum: 1, maximum: 10_000, default: 1 } as const satisfies JsonSchema;
+
+/** A license's seat limit (`max_activations`), as the license and device services both accept it. */
+export const MAX_ACTIVATIONS_SCHEMA = { type: 'integer', minimum: 1, maximum: 100_000 } as const satisfies JsonSchema;

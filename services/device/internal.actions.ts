@@ -4,13 +4,14 @@
  * seat limits and removes the activations of deleted licenses; the search service searches.
  */
 import { actionFor } from '../../lib/core/schema-types.ts';
-import { objectSchema, type JsonSchema } from '../../lib/core/validation.ts';
+import { objectSchema } from '../../lib/core/validation.ts';
 import {
   APP_VERSION_SCHEMA,
   HARDWARE_HASH_SCHEMA,
   ID_SCHEMA,
   LICENSE_KEY_SCHEMA,
   MACHINE_NAME_SCHEMA,
+  MAX_ACTIVATIONS_SCHEMA,
   SEARCH_TEXT_SCHEMA,
 } from '../../lib/core/schemas.ts';
 import { escapeRegex } from '../../lib/core/values.ts';
@@ -23,8 +24,6 @@ import { applySeatLimit, claimSeat, forgetSeatLimits } from './seats.ts';
 import { deviceFact, dropViewsAfterSeatChange } from './changes.ts';
 
 const action = actionFor<DeviceThis>();
-
-const MAX_ACTIVATIONS_SCHEMA = { type: 'integer', minimum: 1, maximum: 100_000 } as const satisfies JsonSchema;
 
 const REGISTER_PARAMS = objectSchema(
   {

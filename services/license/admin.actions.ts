@@ -8,7 +8,13 @@ import { nextId } from '../../models/counter.model.ts';
 import { AppError, ConflictError, NotFoundError, ValidationError, isDuplicateKeyError } from '../../lib/core/errors.ts';
 import { actionFor } from '../../lib/core/schema-types.ts';
 import { objectSchema, type JsonSchema } from '../../lib/core/validation.ts';
-import { DATE_SCHEMA, ID_SCHEMA, LICENSE_KEY_SCHEMA, SEARCH_TEXT_SCHEMA } from '../../lib/core/schemas.ts';
+import {
+  DATE_SCHEMA,
+  ID_SCHEMA,
+  LICENSE_KEY_SCHEMA,
+  MAX_ACTIVATIONS_SCHEMA,
+  SEARCH_TEXT_SCHEMA,
+} from '../../lib/core/schemas.ts';
 import { escapeRegex, fromDay, startOfDay, pagination, counted } from '../../lib/core/values.ts';
 import { LICENSE_STATUSES, statusFilter, toLicenseAnswer, type LicenseListEntry } from './contract.ts';
 import { generateLicenseKey } from './license-keys.ts';
@@ -27,7 +33,6 @@ const BULK_IDS_SCHEMA = {
   maxItems: 1000,
   uniqueItems: true,
 } as const satisfies JsonSchema;
-const MAX_ACTIVATIONS_SCHEMA = { type: 'integer', minimum: 1, maximum: 100_000 } as const satisfies JsonSchema;
 const MAX_USERS_SCHEMA = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const satisfies JsonSchema;
 const VALID_UNTIL_SCHEMA = { anyOf: [DATE_SCHEMA, { type: 'null' }] } as const satisfies JsonSchema;
 const SORT_FIELDS = ['id', 'key', 'valid_until', 'created_at', 'type'] as const;

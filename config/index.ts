@@ -1,153 +1,35 @@
 /**
  * Every setting comes from the environment, is validated once at start-up and is typed from then on.
  * A bad or missing value stops the process with a message that names the variable (ConfigError).
- * The table in README.md ("Configuration") documents each variable; keep the two in step.
+ * What the settings are (Config, their allowed values) is config/schema.ts; this file reads and checks
+ * them. The table in README.md ("Configuration") documents each variable; keep them in step.
  */
+import {
+  ConfigError,
+  DEFAULT_WEBHOOK_RETRY_SCHEDULE,
+  DEV_WEBHOOK_SECRET_KEY,
+  KNOWN_SERVICES,
+  LOG_LEVELS,
+  NODE_ENVS,
+  TEST_CREDENTIALS,
+  type Config,
+  type ServiceName,
+} from './schema.ts';
 
-export const NODE_ENVS = ['development', 'test', 'production'] as const;
-export type NodeEnv = (typeof NODE_ENVS)[number];
-
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** Services a node can run (SERVICES); the default runs them all. */
-export const KNOWN_SERVICES = [
-  'api',
-  'auth',
-  'license',
-  'device',
-  'version',
-  'customer',
-  'resource',
-  'search',
-  'webhook',
-  'monitoring',
-  'lead',
-  'web',
-] as const;
-export type ServiceName = (typeof KNOWN_SERVICES)[number];
-
-/** The reference's test credentials: seeded outside production, refused in production. */
-export const TEST_CREDENTIALS = {
-  licenseKey: 'TEST-TEST-TEST-TEST',
-  apiKey: 'test_api_key_123',
-  jwtSecret: 'test_jwt_secret',
-  adminUsername: 'admin',
-  adminPassword: 'admin_test_password',
-} as const;
-
-export interface Config {
-  nodeEnv: NodeEnv;
-  isProduction: boolean;
-  port: number;
-  host: string;
-  mongoUrl: string;
-  /** True when MONGO_URL was not given: the start and test scripts then run the embedded server. */
-  mongoUrlIsDefault: boolean;
-  /** Port of the embedded server `npm start` runs when MONGO_URL is not given. */
-  embeddedMongoPort: number;
-  redisUrl: string;
-  /** null means the in-process transporter (one process runs every service). */
-  transporter: string | null;
-  services: ServiceName[];
-  nodeId: string | null;
-  namespace: string;
-  jwtSecret: string;
-  logLevel: LogLevel;
-  /** Port of a node's own Prometheus endpoint (every node, the gateway too); null: none. */
-  metricsPort: number | null;
-  /** Whether the gateway also serves GET /metrics on the API port (never by default in production). */
-  metricsOnApiPort: boolean;
-  /** How long a database socket may stay silent during an operation before it fails (503). */
-  databaseSocketTimeoutMs: number;
-  /**
-   * Port of the node health server (/health/live, /health/ready, /health) that nodes without the
-   * gateway open for their probes (lib/infra/node-health.ts); null: none. Gateway nodes answer on PORT.
-   */
-  healthPort: number | null;
-  requestTimeoutMs: number;
-  maxBodyBytes: number;
-  rateLimit: {
-    publicPerMinute: number;
-    adminPerMinute: number;
-    /** Admin API and page requests per minute per client IP, counted before authentication. */
-    adminIpPerMinute: number;
-    heartbeatPerMinute: number;
-    /** How often each gateway adds its local counts to the shared Redis counters. */
-    syncIntervalMs: number;
-  };
-  heartbeat: {
-    /** A device silent for longer than this counts as inactive and its session ends. */
-    timeoutSeconds: number;
-  };
-  /** Live stats and alerts (services/monitoring, docs/monitoring.md). */
-  monitoring: {
-    /** How long live-stats figures are reused before they are asked again. */
-    liveStatsCacheMs: number;
-    /** How often the alert conditions are evaluated (once per tick cluster-wide). */
-    alertEverySeconds: number;
-    /** More than `count` anomalies detected within `minutes`: a warning. */
-    anomalyBurst: { count: number; minutes: number };
-    /** 5xx share of the gateways' requests over the last `minutes`, from `minRequests` requests on. */
-    errorRate: { percent: number; minutes: number; minRequests: number };
-    /** The newest facts kept in each license's history (LICENSE_HISTORY_MAX_EVENTS, services/monitoring/history.ts). */
-    historyPerLicense: number;
-  };
-  /** Anomaly detector thresholds (docs/monitoring.md). */
-  anomalies: {
-    /** unusual_activation_pattern: this many activations of one license within the window. */
-    activations: number;
-    activationWindowSeconds: number;
-    /** excessive_heartbeats: this many heartbeats beyond the rate limit in one limiter window. */
-    heartbeatExcess: number;
-    /** license_hopping: one hardware hash activated on this many licenses within the window. */
-    hoppingLicenses: number;
-    /** license_hopping: this many seat changes (activations + deactivations) of one license. */
-    churnChanges: number;
-    hoppingWindowSeconds: number;
-  };
-  admin: {
-    username: string;
-    password: string;
-    tokenTtlSeconds: number;
-    analyticsTokenTtlSeconds: number;
-  };
-  /**
-   * How many proxies in front of the gateway append to X-Forwarded-For (0: none, the socket address is
-   * the client). The client IP is the entry this many hops from the right (services/api/client-ip.ts).
-   */
-  trustProxy: number;
-  /** Origins allowed to call the API from a browser (CORS); empty: no cross-origin answers at all. */
-  corsOrigins: string[];
-  /** Deadline of a client API call (activate, verify, heartbeat...): past it the answer is 503. */
-  clientRequestTimeoutMs: number;
-  /** The staff's web pages (services/web, docs/web.md). */
-  web: {
-    /** A page session ends after this long without a request (sliding)... */
-    sessionIdleSeconds: number;
-    /** ...and this long after login at the latest. */
-    sessionMaxSeconds: number;
-    /** Largest file a page accepts (the leads' CSV import). */
-    uploadMaxBytes: number;
-  };
-  webhook: {
-    /** Encrypts endpoint signing secrets at rest (AES-256-GCM, key derived from it). */
-    secretKey: string;
-    /** Deadline of one delivery attempt (connect, send, answer). */
-    timeoutMs: number;
-    /** Delays in seconds before each retry after a failed attempt; exhausted: the delivery fails. */
-    retrySchedule: number[];
-  };
-}
-
-export class ConfigError extends Error {
-  readonly variable: string;
-  constructor(variable: string, problem: string) {
-    super(`Invalid configuration: ${variable} ${problem}`);
-    this.name = 'ConfigError';
-    this.variable = variable;
-  }
-}
+export {
+  ConfigError,
+  DEFAULT_MONGO_URL,
+  DEFAULT_WEBHOOK_RETRY_SCHEDULE,
+  DEV_WEBHOOK_SECRET_KEY,
+  KNOWN_SERVICES,
+  LOG_LEVELS,
+  NODE_ENVS,
+  TEST_CREDENTIALS,
+  type Config,
+  type LogLevel,
+  type NodeEnv,
+  type ServiceName,
+} from './schema.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -291,10 +173,6 @@ function corsOrigins(env: Env): string[] {
   return origins;
 }
 
-/** Outside production only: a fixed key keeps development secrets readable across restarts. */
-export const DEV_WEBHOOK_SECRET_KEY = 'dev_webhook_secret_key_not_for_production';
-export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800];
-
 function webhookSecretKey(env: Env, isProduction: boolean, runsWebhooks: boolean): string {
   const raw = read(env, 'WEBHOOK_SECRET_KEY');
   if (raw === undefined) {
@@ -324,7 +202,6 @@ function retrySchedule(env: Env): number[] {
   return parts.map(Number);
 }
 
-export const DEFAULT_MONGO_URL = 'mongodb://127.0.0.1:27017/license_server';
 const DEV_JWT_SECRET = TEST_CREDENTIALS.jwtSecret;
 
 export function loadConfig(env: Env = process.env): Config {
@@ -433,6 +310,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: proxyHops(env),
     corsOrigins: corsOrigins(env),
     clientRequestTimeoutMs: integer(env, 'CLIENT_REQUEST_TIMEOUT_MS', 2000, 100, 300_000),
+    clientFastPath: boolean(env, 'CLIENT_FAST_PATH', true),
     web: {
       sessionIdleSeconds: integer(env, 'WEB_SESSION_IDLE_SECONDS', 2 * 3600, 60, 30 * 86_400),
       // At most 30 days: a user's revocation (revoked-user:<id>) is kept that long.

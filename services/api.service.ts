@@ -22,6 +22,7 @@ import { operationsActions } from './api/operations.actions.ts';
 import { errorHandler, onAfterCall, onBeforeCall, onError, onPageError, send404 } from './api/request-pipeline.ts';
 import { RequestMetrics } from './api/request-metrics.ts';
 import { PAGE_ROUTES, ROUTES, routeKey, type RouteSpec } from './api/routes/index.ts';
+import { installClientFastPath } from './api/client-fast-path.ts';
 import type { GatewayThis } from './api/state.ts';
 
 const API_KEY_REFRESH_MS = 30_000;
@@ -167,6 +168,13 @@ const schema: GatewaySchema = {
     this.requestMetrics = new RequestMetrics(this.broker);
     this.openApi = null;
     this.docsAssets = new DocsAssets();
+    // moleculer-web's created() (a mixin's, so it ran first) made the server with its listener.
+    if (config().clientFastPath) {
+      installClientFastPath(
+        this,
+        (this as unknown as { httpHandler: Parameters<typeof installClientFastPath>[1] }).httpHandler,
+      );
+    }
   },
 
   // After the mixins' started(): moleculer-web listens and redisMixin has set this.redis.

@@ -35,6 +35,7 @@ import type { LicenseThis } from './license/state.ts';
 import { announceUsersLevel } from './license/usage.ts';
 import { VerifyPath } from './license/verify-path.ts';
 import { VerifySeries } from './license/verify-series.ts';
+import { answerVerifiesLocally, stopAnsweringVerifiesLocally } from './license/verify-local.ts';
 
 const LicenseService: ServiceSchemaOf<LicenseThis> = {
   name: 'license',
@@ -80,9 +81,11 @@ const LicenseService: ServiceSchemaOf<LicenseThis> = {
     this.verifySeries = new VerifySeries(this.redis);
     this.verifySeries.start();
     if (!cfg.isProduction) await seedTestLicense(this);
+    answerVerifiesLocally(this);
   },
 
   async stopped(this: LicenseThis) {
+    stopAnsweringVerifiesLocally(this);
     await this.verifySeries?.stop();
   },
 };

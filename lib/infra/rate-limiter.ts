@@ -7,10 +7,12 @@
  * hot path never waits on Redis. Largest overshoot: each other replica's hits during one sync interval
  * (with 100 ms and 3 replicas at the public limit, a client can get at most a few requests past 100).
  *
- * ExactLimiter (heartbeats): one atomic Lua INCR per request, exact across replicas; heartbeats are rare
- * enough to afford the round trip.
+ * ExactLimiter: one atomic Lua INCR per request, exact across replicas. The heartbeat limit counts with
+ * the same Lua function (EXACT_HIT_LUA) inside the heartbeat's one script (services/license/sessions.ts),
+ * which also refreshes the session and buffers the heartbeat: one round trip for all three.
  */
 import type { Redis } from 'ioredis';
+import { RedisScript } from './redis-script.ts';
 
 export interface LimitDecision {
   allowed: boolean;
@@ -146,15 +148,31 @@ export class SyncedWindowLimiter {
   }
 }
 
-const EXACT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {count, redis.call('PTTL', KEYS[1])}`;
+/**
+ * The exact count as a Lua function, so a script that does more in the same call (the heartbeat's, in
+ * services/license/sessions.ts) counts exactly as ExactLimiter does: `exact_hit(key, window_ms)` adds
+ * the hit and answers the window's hits (this one included) and the milliseconds left in it.
+ */
+export const EXACT_HIT_LUA = `
+local function exact_hit(key, window_ms)
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('PEXPIRE', key, window_ms) end
+  return count, redis.call('PTTL', key)
+end`;
+
+const EXACT_SCRIPT = new RedisScript(
+  `${EXACT_HIT_LUA}
+local count, ttl = exact_hit(KEYS[1], ARGV[1])
+return {count, ttl}`,
+  1,
+);
 
 export class ExactLimiter {
   private readonly redis: Redis;
   private readonly name: string;
-  private readonly limit: number;
+  readonly limit: number;
+  /** The window: the first hit of a key starts it, the key expires with it. */
+  readonly windowMs = WINDOW_MS;
 
   constructor(redis: Redis, name: string, limit: number) {
     this.redis = redis;
@@ -162,11 +180,18 @@ export class ExactLimiter {
     this.limit = limit;
   }
 
+  /** The Redis key counting `key`'s hits (without the namespace prefix, which the client adds). */
+  keyOf(key: string): string {
+    return `rl:${this.name}:${key}`;
+  }
+
   async hit(key: string): Promise<ExactDecision> {
-    const [count, ttl] = (await this.redis.eval(EXACT_SCRIPT, 1, `rl:${this.name}:${key}`, WINDOW_MS)) as [
-      number,
-      number,
-    ];
+    const [count, ttl] = (await EXACT_SCRIPT.run(this.redis, this.keyOf(key), WINDOW_MS)) as [number, number];
+    return this.decide(count, ttl);
+  }
+
+  /** The decision for a window that holds `count` hits (this one included) and ends in `ttl` ms. */
+  decide(count: number, ttl: number): ExactDecision {
     const resetSeconds = Math.max(1, Math.ceil(ttl / 1000));
     return {
       allowed: count <= this.limit,

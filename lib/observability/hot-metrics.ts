@@ -198,16 +198,29 @@ export function hotMetrics(broker: ServiceBroker): HotMetrics {
  * Per-action call counts and latencies, in place of Moleculer's built-in request metrics middleware
  * (moleculer.config.ts lists the internal middlewares without it).
  */
-export function ActionMetricsMiddleware(broker: ServiceBroker) {
+/**
+ * An action's call counters and duration on this node: the middleware's, and those of answers given in
+ * process without a call (lib/infra/local-answers.ts), so both count the same.
+ */
+export function actionCallMetrics(
+  broker: ServiceBroker,
+  action: string,
+): { ok: CounterChild; failed: CounterChild; time: HistogramChild } {
   const metrics = hotMetrics(broker);
   const calls = metrics.counter('moleculer_action_calls_total', 'Action calls handled by this node, by outcome');
   const duration = metrics.histogram('moleculer_action_duration_seconds', 'Time to handle an action call on this node');
   return {
+    ok: calls.child({ action, outcome: 'ok' }),
+    failed: calls.child({ action, outcome: 'error' }),
+    time: duration.child({ action }),
+  };
+}
+
+export function ActionMetricsMiddleware(broker: ServiceBroker) {
+  return {
     name: 'ActionMetrics',
     localAction(next: (ctx: unknown) => Promise<unknown>, action: { name: string }) {
-      const ok = calls.child({ action: action.name, outcome: 'ok' });
-      const failed = calls.child({ action: action.name, outcome: 'error' });
-      const time = duration.child({ action: action.name });
+      const { ok, failed, time } = actionCallMetrics(broker, action.name);
       return function actionMetrics(ctx: unknown) {
         const start = performance.now();
         return next(ctx).then(

@@ -13,6 +13,12 @@ import { digestsEqual, hashApiKey } from '../../lib/security/api-keys.ts';
 /** Longest X-API-Key header hashed at all: anything longer cannot be a key. */
 const MAX_HEADER_LENGTH = 256;
 
+/** What a connection remembers of the key it last sent that was accepted (checkSync). */
+export interface KeyMemo {
+  acceptedKey?: string;
+  acceptedKeyDigest?: Buffer;
+}
+
 export class SystemApiKey {
   /** null: not loaded (or dropped by a rotation); empty: no key exists, every key is refused. */
   private digest: Buffer | null = null;
@@ -61,14 +67,33 @@ export class SystemApiKey {
    * digest is loaded this awaits nothing: it runs to its end synchronously on the hot path.
    */
   async check(header: unknown): Promise<void> {
+    if (this.checkSync(header)) return;
+    await this.load();
+    if (!this.checkSync(header)) throw new InvalidApiKeyError();
+  }
+
+  /**
+   * The same check without a promise: true when `header` is the active key, InvalidApiKeyError when it
+   * is not, false when the digest is not in memory yet (then `check` loads it).
+   */
+  checkSync(header: unknown, connection?: KeyMemo): boolean {
     if (typeof header !== 'string' || header.length === 0 || header.length > MAX_HEADER_LENGTH) {
       throw new InvalidApiKeyError();
     }
-    if (!this.digest) await this.load();
+    if (!this.digest) return false;
+    // A keep-alive client sends the same key on every request of a connection: once it was accepted
+    // against this very digest (a reload or rotation replaces the object), it need not be hashed again.
+    // The string compared is one this connection's client sent itself, so its timing reveals nothing.
+    if (connection?.acceptedKeyDigest === this.digest && connection.acceptedKey === header) return true;
     const digest = hashApiKey(header);
     // The reference's test key never opens a production gateway, whatever the database holds.
     if (config().isProduction && digestsEqual(digest, this.testKeyDigest)) throw new InvalidApiKeyError();
-    if (!this.digest || !digestsEqual(digest, this.digest)) throw new InvalidApiKeyError();
+    if (!digestsEqual(digest, this.digest)) throw new InvalidApiKeyError();
+    if (connection) {
+      connection.acceptedKey = header;
+      connection.acceptedKeyDigest = this.digest;
+    }
+    return true;
   }
 
   /** A missed rotation event (a NATS reconnect) must not keep an old key alive for long. */

@@ -13,6 +13,7 @@ import {
   type HistogramFamily,
 } from '../../lib/observability/hot-metrics.ts';
 import type { GatewayRequest } from './request.ts';
+import type { RouteSpec } from './routes/index.ts';
 import { TrafficCounters } from './traffic-counters.ts';
 
 const KNOWN_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']);
@@ -23,10 +24,16 @@ function elapsedSeconds(start: [number, number] | undefined): number {
   return s + ns / 1e9;
 }
 
+interface Series {
+  count: CounterChild;
+  time: HistogramChild;
+}
+
 export class RequestMetrics {
   private readonly requests: CounterFamily;
   private readonly duration: HistogramFamily;
-  private readonly series = new Map<string, { count: CounterChild; time: HistogramChild }>();
+  private readonly series = new Map<string, Series>();
+  private readonly bySpec = new WeakMap<RouteSpec, Map<number, Series>>();
   /** Cluster-wide requests and 5xx per minute, for the error-rate alert (traffic-counters.ts). */
   private readonly traffic: TrafficCounters;
 
@@ -37,18 +44,29 @@ export class RequestMetrics {
   }
 
   record(req: GatewayRequest, status: number): void {
-    // Unmatched paths share one label value.
-    const route = req.$spec ? req.$spec.path : 'unmatched';
-    const method = req.$spec ? req.$spec.method : KNOWN_METHODS.has(req.method ?? '') ? req.method! : 'other';
-    const key = `${method} ${route} ${status}`;
-    let series = this.series.get(key);
+    // A matched route's series by status, without building a key string (the client routes run here
+    // at high rates).
+    const spec = req.$spec;
+    let bySpec = spec ? this.bySpec.get(spec) : undefined;
+    let series = bySpec?.get(status);
     if (!series) {
-      const labels = { method, route };
-      series = {
-        count: this.requests.child({ ...labels, status: String(status) }),
-        time: this.duration.child(labels),
-      };
-      this.series.set(key, series);
+      // Unmatched paths share one label value.
+      const route = spec ? spec.path : 'unmatched';
+      const method = spec ? spec.method : KNOWN_METHODS.has(req.method ?? '') ? req.method! : 'other';
+      const key = `${method} ${route} ${status}`;
+      series = this.series.get(key);
+      if (!series) {
+        const labels = { method, route };
+        series = {
+          count: this.requests.child({ ...labels, status: String(status) }),
+          time: this.duration.child(labels),
+        };
+        this.series.set(key, series);
+      }
+      if (spec) {
+        if (!bySpec) this.bySpec.set(spec, (bySpec = new Map()));
+        bySpec.set(status, series);
+      }
     }
     series.count.inc();
     series.time.observe(elapsedSeconds(req.$startTime));

@@ -3,18 +3,26 @@
  * a repeating job (HEARTBEAT_FLUSH_JOB) writes them to the activation records every FLUSH_EVERY_MS; a
  * crash loses at most that much heartbeat freshness, never an activation. Answers merge what is still
  * pending, so a heartbeat shows at once.
+ *
+ * The hash's layout is a contract (contract.ts, HEARTBEAT_BUFFER_KEY): the license service's heartbeat
+ * script writes it directly, in the round trip that also counts the heartbeat's rate limit and refreshes
+ * its session. This job stays its only reader.
  */
 import type { Redis } from 'ioredis';
 import { ActivationModel } from '../../models/activation.model.ts';
 import { ServiceUnavailableError } from '../../lib/core/errors.ts';
+import { HEARTBEAT_BUFFER_KEY } from './contract.ts';
 
 export const HEARTBEAT_FLUSH_JOB = 'heartbeat-flush';
 export const FLUSH_EVERY_MS = 15_000;
 
-const PENDING = 'heartbeats:pending';
+const PENDING = HEARTBEAT_BUFFER_KEY;
 const FLUSHING = 'heartbeats:flushing';
 
-/** Buffers one heartbeat; Redis away is a 503 (the heartbeat was not recorded). */
+/**
+ * Buffers one heartbeat (what BUFFER_HEARTBEAT_LUA does inside a script); Redis away is a 503 (the
+ * heartbeat was not recorded).
+ */
 export async function bufferHeartbeat(redis: Redis, activationId: number, at: number): Promise<void> {
   try {
     await redis.hset(PENDING, String(activationId), String(at));
@@ -61,11 +69,45 @@ for i = 1, #ARGV, 2 do
 end
 return removed`;
 
+/** Arguments (activation id, time) of one DONE_SCRIPT call: 10,000 heartbeats. */
+const DONE_SLICE = 20_000;
+/**
+ * Updates per bulkWrite: the embedded server (FerretDB 1.24 on SQLite) never answers an update command
+ * of 100 statements or more (it held the write lock until the 2-minute timeout, and the flush failed the
+ * same way every 15 s from then on); MongoDB takes any number.
+ */
+const WRITE_SLICE = 50;
+/** Slices written at once (MongoDB runs them side by side; the embedded server one after another). */
+const WRITES_IN_FLIGHT = 4;
+
+type HeartbeatWrite = {
+  updateOne: { filter: { _id: number }; update: { $max: { last_heartbeat: Date } } };
+};
+
+/** Writes every slice, WRITES_IN_FLIGHT at a time; fails (after all were tried) if any slice failed. */
+async function writeInSlices(ops: HeartbeatWrite[]): Promise<void> {
+  let next = 0;
+  let failure: Error | undefined;
+  const writer = async () => {
+    while (next < ops.length) {
+      const slice = ops.slice(next, next + WRITE_SLICE);
+      next += WRITE_SLICE;
+      try {
+        await ActivationModel.bulkWrite(slice, { ordered: false });
+      } catch (err) {
+        failure ??= err as Error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: WRITES_IN_FLIGHT }, writer));
+  if (failure !== undefined) throw failure;
+}
+
 /** Moves pending heartbeats to the activation records; returns how many were written. */
 export async function flushHeartbeats(redis: Redis): Promise<number> {
   const flat = (await redis.eval(TAKE_SCRIPT, 2, PENDING, FLUSHING)) as string[];
   if (flat.length === 0) return 0;
-  const ops = [];
+  const ops: HeartbeatWrite[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const at = new Date(Number(flat[i + 1]));
     ops.push({
@@ -77,7 +119,11 @@ export async function flushHeartbeats(redis: Redis): Promise<number> {
       },
     });
   }
-  await ActivationModel.bulkWrite(ops, { ordered: false });
-  await redis.eval(DONE_SCRIPT, 1, FLUSHING, ...flat);
+  await writeInSlices(ops);
+  // In slices: a call's arguments go on the stack, and one call for a batch of some 60,000 heartbeats
+  // or more (a quarter of a million machines) overflowed it, leaving the batch to be taken again forever.
+  for (let i = 0; i < flat.length; i += DONE_SLICE) {
+    await redis.eval(DONE_SCRIPT, 1, FLUSHING, ...flat.slice(i, i + DONE_SLICE));
+  }
   return ops.length;
 }

@@ -107,8 +107,10 @@ export const internalActions = {
   }),
 
   /**
-   * Records a heartbeat in Redis (flushed to the record later). license.heartbeat calls it.
-   * Heartbeats are counted (license/sessions.ts), not announced (lib/core/events.ts).
+   * Records a heartbeat in Redis (flushed to the record later). The license service's heartbeat no
+   * longer calls it (its script writes the buffer itself, contract.ts); kept for license nodes of the
+   * previous release during a rolling upgrade. Heartbeats are counted (license/sessions.ts), not
+   * announced (lib/core/events.ts).
    */
   recordHeartbeat: action({
     visibility: 'public',

@@ -5,8 +5,9 @@
 import { createHash } from 'node:crypto';
 import { LicenseModel } from '../../models/license.model.ts';
 import { NotFoundError, RateLimitError, ServiceUnavailableError, ValidationError } from '../../lib/core/errors.ts';
-import { actionFor } from '../../lib/core/schema-types.ts';
-import { objectSchema, type JsonSchema } from '../../lib/core/validation.ts';
+import { actionFor, type ParamsOf } from '../../lib/core/schema-types.ts';
+import { assertValid, objectSchema, type JsonSchema } from '../../lib/core/validation.ts';
+import { MAX_BATCH_ITEMS, runBatch } from '../../lib/infra/call-batcher.ts';
 import {
   APP_VERSION_SCHEMA,
   HARDWARE_HASH_SCHEMA,
@@ -17,10 +18,12 @@ import {
 import { dateOnly } from '../../lib/core/values.ts';
 import type { ActivationAnswer } from '../device/contract.ts';
 import { activate } from './activation.ts';
-import type { HeartbeatAnswer, LicenseActivationAnswer } from './contract.ts';
+import type { HeartbeatAnswer, LicenseActivationAnswer, VerifyAnswer } from './contract.ts';
 import { hardwareHashOf } from './hardware.ts';
 import { isRefusedKey } from './license-keys.ts';
 import type { LicenseThis } from './state.ts';
+import { announceUsersLevel } from './usage.ts';
+import { VERIFY_MESSAGES, evaluate } from './verdict.ts';
 import { customerStatus } from './verify-path.ts';
 
 const action = actionFor<LicenseThis>();
@@ -35,6 +38,27 @@ const HARDWARE_ID_SCHEMA = {
   description: 'A hardware hash string, or a HardwareInfo object hashed canonically (sorted keys, SHA-256)',
 } as const satisfies JsonSchema;
 
+/** license.verify's params; the gateway's fast path checks them against this same schema (verify-local.ts). */
+export const VERIFY_PARAMS = objectSchema(
+  { license_key: LICENSE_KEY_SCHEMA, hardware_hash: HARDWARE_HASH_SCHEMA, app_version: APP_VERSION_SCHEMA },
+  ['license_key', 'hardware_hash'],
+);
+
+/** One verify: its answer, counted. Not async: a warm verify creates no promise at all. */
+function verifyOne(svc: LicenseThis, p: ParamsOf<typeof VERIFY_PARAMS>): VerifyAnswer | Promise<VerifyAnswer> {
+  const verdict = svc.verifier.answer(p.license_key, p.hardware_hash, p.app_version, { forceSession: false });
+  if (verdict instanceof Promise) {
+    return verdict.then(v => {
+      svc.counters.verifications[v.answer.code].inc();
+      svc.verifySeries.add();
+      return v.answer;
+    });
+  }
+  svc.counters.verifications[verdict.answer.code].inc();
+  svc.verifySeries.add();
+  return verdict.answer;
+}
+
 /** An activation as license answers show it (license info, device lists). */
 export function toLicenseActivationAnswer(a: ActivationAnswer): LicenseActivationAnswer {
   return {
@@ -46,6 +70,7 @@ export function toLicenseActivationAnswer(a: ActivationAnswer): LicenseActivatio
     is_active: a.is_active,
   };
 }
+
 
 export const clientActions = {
   /** POST /api/license/activate */
@@ -84,24 +109,27 @@ export const clientActions = {
 
   /** POST /api/license/verify: always 200 for a well-formed request; `valid` and `code` say why. */
   verify: action({
+    params: VERIFY_PARAMS,
+    handler(ctx) {
+      return verifyOne(this, ctx.params);
+    },
+  }),
+
+  /**
+   * Many verifies in one call, each item checked and answered as `verify` would (its answer or its
+   * error): a gateway on another node sends the verifies of one turn together (lib/infra/call-batcher.ts).
+   */
+  verifyMany: action({
+    visibility: 'public',
     params: objectSchema(
-      { license_key: LICENSE_KEY_SCHEMA, hardware_hash: HARDWARE_HASH_SCHEMA, app_version: APP_VERSION_SCHEMA },
-      ['license_key', 'hardware_hash'],
+      { items: { type: 'array', minItems: 1, maxItems: MAX_BATCH_ITEMS, items: { type: 'object' } } },
+      ['items'],
     ),
     handler(ctx) {
-      // Not async: a warm verify is answered without creating a single promise here.
-      const p = ctx.params;
-      const verdict = this.verifier.answer(p.license_key, p.hardware_hash, p.app_version, { forceSession: false });
-      if (verdict instanceof Promise) {
-        return verdict.then(v => {
-          this.counters.verifications[v.answer.code].inc();
-          this.verifySeries.add();
-          return v.answer;
-        });
-      }
-      this.counters.verifications[verdict.answer.code].inc();
-      this.verifySeries.add();
-      return verdict.answer;
+      return runBatch(this.broker, ctx.params.items, item => {
+        assertValid(VERIFY_PARAMS, item);
+        return verifyOne(this, item as ParamsOf<typeof VERIFY_PARAMS>);
+      });
     },
   }),
 
@@ -128,7 +156,11 @@ export const clientActions = {
     },
   }),
 
-  /** POST /api/license/heartbeat: like verify (same codes), and records the heartbeat. */
+  /**
+   * POST /api/license/heartbeat: like verify (same codes), and records the heartbeat. Its Redis work is
+   * one script (SessionStore.heartbeat): the exact per-activation limit, the max_users session and the
+   * device service's heartbeat buffer, so a heartbeat costs one round trip and no broker call.
+   */
   heartbeat: action({
     params: objectSchema(
       {
@@ -156,19 +188,34 @@ export const clientActions = {
       const limitKey = activation
         ? `a:${activation.id}`
         : `h:${p.license_key}:${hardwareHash || `id:${p.activation_id}`}`;
-      let decision;
+      // The verdict up to the session check, from the view in memory; the session check itself is in
+      // the heartbeat's script, after the limit, as verify-path.ts would do it after this verdict.
+      const now = Date.now();
+      const verdict = evaluate(view, hardwareHash, now, p.activation_id);
+      const license = view.license;
+      const session =
+        verdict.code === 'VALID' && verdict.activation && license
+          ? { licenseId: license.id, activationId: verdict.activation.id, maxUsers: license.max_users }
+          : null;
+      let beat;
       try {
-        decision = await this.heartbeatLimiter.hit(createHash('sha1').update(limitKey).digest('hex'));
+        beat = await this.sessions.heartbeat(
+          this.heartbeatLimiter,
+          createHash('sha1').update(limitKey).digest('hex'),
+          session,
+          now,
+        );
       } catch {
         throw new ServiceUnavailableError('Heartbeat store unavailable');
       }
+      const decision = beat.decision;
       // The limiter counts every hit of the window exactly, so one request sees the count reach the
       // excess: announced once per window, however many more are refused after it.
-      if (decision.hits === decision.limit + this.heartbeatExcess && view.license) {
+      if (decision.hits === decision.limit + this.heartbeatExcess && license) {
         await this.announce(ctx, 'device.heartbeat.excessive', {
-          license_id: view.license.id,
+          license_id: license.id,
           activation_id: activation?.id ?? null,
-          customer_id: view.license.customer_id,
+          customer_id: license.customer_id,
           hits: decision.hits,
           limit: decision.limit,
           window_seconds: HEARTBEAT_WINDOW_SECONDS,
@@ -183,29 +230,25 @@ export const clientActions = {
         'X-RateLimit-Remaining': String(decision.remaining),
         'X-RateLimit-Reset': String(decision.resetSeconds),
       };
-      const { answer, activationId } = await this.verifier.answer(p.license_key, hardwareHash, p.app_version, {
-        forceSession: true,
-        activationId: p.activation_id,
-      });
-      let lastHeartbeat: string | null = null;
-      if (answer.valid && activationId !== undefined) {
-        const recorded = await ctx.call<{ last_heartbeat: string }, { license_id: number; activation_id: number }>(
-          'device.recordHeartbeat',
-          { license_id: view.license!.id, activation_id: activationId },
-        );
-        lastHeartbeat = recorded.last_heartbeat;
+      let code = verdict.code;
+      if (beat.session && license) {
+        if (beat.session.moved) announceUsersLevel(this, license, beat.session.moved);
+        if (!beat.session.admitted) code = 'TOO_MANY_USERS';
       }
-      this.counters.heartbeats[answer.valid ? 'recorded' : 'invalid'].inc();
+      const valid = code === 'VALID';
+      const update = await this.verifier.updateFields(p.app_version);
+      this.counters.heartbeats[valid ? 'recorded' : 'invalid'].inc();
       return {
-        success: answer.valid,
-        valid: answer.valid,
-        code: answer.code,
-        message: answer.valid ? 'Heartbeat recorded' : answer.message,
-        activation_id: answer.valid ? (activationId ?? null) : null,
-        last_heartbeat: lastHeartbeat,
+        success: valid,
+        valid,
+        code,
+        message: valid ? 'Heartbeat recorded' : VERIFY_MESSAGES[code],
+        activation_id: valid ? verdict.activation!.id : null,
+        // Admitted: the script buffered the heartbeat at `now` (what the device service's flush writes).
+        last_heartbeat: valid ? new Date(now).toISOString() : null,
         next_heartbeat_seconds: HEARTBEAT_INTERVAL_SECONDS,
-        update_available: answer.update_available,
-        latest_version: answer.latest_version,
+        update_available: update.update_available,
+        latest_version: update.latest_version,
       };
     },
   }),

@@ -13,40 +13,83 @@
  * set for the monitoring alerts. An admitted heartbeat is also counted in its minute (live stats'
  * heartbeats_per_minute). No extra round trip: it all happens in the admission's one script (a
  * separate write, even pipelined, measured several microseconds of client CPU per heartbeat).
+ *
+ * A heartbeat goes further in the same spirit: one script counts its exact rate limit, refreshes its
+ * session and buffers its time for the device service (HEARTBEAT_SCRIPT), where it used to take three
+ * round trips and a broker call (docs/performance.md, "Heartbeats at scale").
  */
 import type { Redis } from 'ioredis';
+import { EXACT_HIT_LUA, type ExactDecision, type ExactLimiter } from '../../lib/infra/rate-limiter.ts';
+import { RedisScript } from '../../lib/infra/redis-script.ts';
+import { BUFFER_HEARTBEAT_LUA, HEARTBEAT_BUFFER_KEY } from '../device/contract.ts';
 
-const TOUCH_SCRIPT = `
-local key, all, levelKey, full, minute = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local now, timeout, member, max, global, license = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - timeout)
-local admitted = 1
-if not redis.call('ZSCORE', key, member) and redis.call('ZCARD', key) >= max then
-  admitted = 0
-else
-  redis.call('ZADD', key, now, member)
-  redis.call('PEXPIRE', key, timeout)
-  redis.call('ZADD', all, now, global)
-  if ARGV[7] == '1' and redis.call('INCR', minute) == 1 then redis.call('EXPIRE', minute, 3600) end
-end
-local used = redis.call('ZCARD', key)
-local level = 0
-if used >= max then level = 100 elseif used * 100 >= max * 80 then level = 80 end
-local previous = tonumber(redis.call('GET', levelKey) or '0')
-if level == 0 then
-  if previous > 0 then redis.call('DEL', levelKey) end
-elseif level ~= previous then
-  redis.call('SET', levelKey, level, 'PX', timeout)
-else
-  redis.call('PEXPIRE', levelKey, timeout)
-end
-if level == 100 then
-  redis.call('ZADD', full, now, license)
-elseif previous == 100 then
-  redis.call('ZREM', full, license)
-end
+/**
+ * Opening or refreshing a session, as a Lua function shared by the admission script and the
+ * heartbeat's script: `touch_session(key, all, level_key, full, minute, now, timeout, member, max,
+ * global, license, heartbeat)` answers admitted (1 or 0) and the license's used seats, previous level
+ * and level.
+ */
+const TOUCH_SESSION_LUA = `
+local function touch_session(key, all, levelKey, full, minute, now, timeout, member, max, global, license, heartbeat)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - timeout)
+  local admitted = 1
+  if not redis.call('ZSCORE', key, member) and redis.call('ZCARD', key) >= max then
+    admitted = 0
+  else
+    redis.call('ZADD', key, now, member)
+    redis.call('PEXPIRE', key, timeout)
+    redis.call('ZADD', all, now, global)
+    if heartbeat == '1' and redis.call('INCR', minute) == 1 then redis.call('EXPIRE', minute, 3600) end
+  end
+  local used = redis.call('ZCARD', key)
+  local level = 0
+  if used >= max then level = 100 elseif used * 100 >= max * 80 then level = 80 end
+  local previous = tonumber(redis.call('GET', levelKey) or '0')
+  if level == 0 then
+    if previous > 0 then redis.call('DEL', levelKey) end
+  elseif level ~= previous then
+    redis.call('SET', levelKey, level, 'PX', timeout)
+  else
+    redis.call('PEXPIRE', levelKey, timeout)
+  end
+  if level == 100 then
+    redis.call('ZADD', full, now, license)
+  elseif previous == 100 then
+    redis.call('ZREM', full, license)
+  end
+  return admitted, used, previous, level
+end`;
+
+/** The common answer is just 0 or 1; a table only when the usage level moved. */
+const TOUCH_SCRIPT = new RedisScript(
+  `${TOUCH_SESSION_LUA}
+local admitted, used, previous, level = touch_session(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5],
+  tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7])
 if level == previous then return admitted end
-return {admitted, used, previous, level}`;
+return {admitted, used, previous, level}`,
+  5,
+);
+
+/**
+ * A heartbeat of a valid activation, in one call: the exact rate limit (ExactLimiter's own function),
+ * then, within the limit, the session (as TOUCH_SCRIPT, counted in its minute) and, when admitted, the
+ * heartbeat's time in the device service's buffer (its contract's function). Answers {hits, ttl} when
+ * over the limit, {hits, ttl, admitted} or, when the usage level moved, {hits, ttl, admitted, used,
+ * previous, level}.
+ */
+const HEARTBEAT_SCRIPT = new RedisScript(
+  `${EXACT_HIT_LUA}
+${TOUCH_SESSION_LUA}
+${BUFFER_HEARTBEAT_LUA}
+local count, ttl = exact_hit(KEYS[1], ARGV[1])
+if count > tonumber(ARGV[2]) then return {count, ttl} end
+local admitted, used, previous, level = touch_session(KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6],
+  tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]), ARGV[7], ARGV[8], '1')
+if admitted == 1 then buffer_heartbeat(KEYS[7], ARGV[5], ARGV[3]) end
+if level == previous then return {count, ttl, admitted} end
+return {count, ttl, admitted, used, previous, level}`,
+  7,
+);
 
 /**
  * Takes the lapsed members out of the global set and answers them: whoever removes one announces it.
@@ -88,6 +131,20 @@ export interface TouchResult {
   moved: UsersLevelMove | null;
 }
 
+/** The activation a heartbeat names, found valid by the verdict: its session is checked. */
+export interface HeartbeatSession {
+  licenseId: number;
+  activationId: number;
+  maxUsers: number;
+}
+
+export interface HeartbeatResult {
+  /** The exact limit's decision, this heartbeat counted. */
+  decision: ExactDecision;
+  /** The session check; null when there was none (no valid activation, or over the limit). */
+  session: TouchResult | null;
+}
+
 /** A session whose machine fell silent: taken out of the live set by this process. */
 export interface LapsedSession {
   licenseId: number;
@@ -96,6 +153,9 @@ export interface LapsedSession {
 }
 
 const ADMITTED_FROM_MEMO: TouchResult = { admitted: true, moved: null };
+/** Admissions the memo holds at most; a prune brings it down to MEMO_PRUNED_TO. */
+const MEMO_MAX = 100_000;
+const MEMO_PRUNED_TO = 90_000;
 /** After a failed admission, Redis is not asked again for this long. */
 const FAIL_OPEN_RETRY_MS = 2000;
 /** A failure this long after the previous one starts a new outage (logged again). */
@@ -132,10 +192,8 @@ export class SessionStore {
     if (!heartbeat && this.admittedRecently(activationId, now)) return ADMITTED_FROM_MEMO;
     // Redis known to be away: fail at once rather than wait for another command timeout.
     if (now < this.downUntil || this.redis.status !== 'ready') throw new Error('Session store unavailable');
-    // The common answer is just 0 or 1; a table only when the usage level moved.
-    const reply = (await this.redis.eval(
-      TOUCH_SCRIPT,
-      5,
+    const reply = (await TOUCH_SCRIPT.run(
+      this.redis,
       licenseKey(licenseId),
       ALL_SESSIONS,
       levelKey(licenseId),
@@ -151,13 +209,57 @@ export class SessionStore {
     )) as number | [number, number, number, number];
     const [admitted, moved] =
       typeof reply === 'number' ? [reply, null] : [reply[0], { used: reply[1], previous: reply[2], level: reply[3] }];
-    if (admitted === 1) {
+    return this.remember(activationId, admitted === 1, moved, now);
+  }
+
+  /**
+   * A heartbeat's Redis work in one round trip: counts it against its exact limit (`limitKey` of
+   * `limiter`) and, for an activation the verdict found valid (`session`) and within the limit, opens
+   * or refreshes its session exactly as touch(heartbeat) does and, when admitted, buffers the heartbeat
+   * at `now` for the device service's flush. A heartbeat with no valid activation is only counted
+   * (the limiter's own call). Redis away: rejects, as the limiter does (the caller answers 503).
+   */
+  async heartbeat(
+    limiter: ExactLimiter,
+    limitKey: string,
+    session: HeartbeatSession | null,
+    now = Date.now(),
+  ): Promise<HeartbeatResult> {
+    if (!session) return { decision: await limiter.hit(limitKey), session: null };
+    const { licenseId, activationId, maxUsers } = session;
+    const reply = (await HEARTBEAT_SCRIPT.run(
+      this.redis,
+      limiter.keyOf(limitKey),
+      licenseKey(licenseId),
+      ALL_SESSIONS,
+      levelKey(licenseId),
+      FULL_LICENSES,
+      heartbeatMinuteKey(Math.floor(now / MINUTE_MS)),
+      HEARTBEAT_BUFFER_KEY,
+      limiter.windowMs,
+      limiter.limit,
+      now,
+      this.timeoutMs,
+      String(activationId),
+      maxUsers,
+      `${licenseId}:${activationId}`,
+      String(licenseId),
+    )) as number[];
+    const decision = limiter.decide(reply[0]!, reply[1]!);
+    if (reply.length === 2) return { decision, session: null };
+    const moved = reply.length === 6 ? { used: reply[3]!, previous: reply[4]!, level: reply[5]! } : null;
+    return { decision, session: this.remember(activationId, reply[2] === 1, moved, now) };
+  }
+
+  /** Keeps the memo in step with an admission Redis decided. */
+  private remember(activationId: number, admitted: boolean, moved: UsersLevelMove | null, now: number): TouchResult {
+    if (admitted) {
       this.recent.set(activationId, now);
-      if (this.recent.size > 100_000) this.prune(now);
-      return { admitted: true, moved };
+      if (this.recent.size > MEMO_MAX) this.prune(now);
+    } else {
+      this.recent.delete(activationId);
     }
-    this.recent.delete(activationId);
-    return { admitted: false, moved };
+    return { admitted, moved };
   }
 
   /**
@@ -169,7 +271,7 @@ export class SessionStore {
     const first = now >= this.downUntil + FAIL_OPEN_QUIET_MS;
     this.downUntil = now + FAIL_OPEN_RETRY_MS;
     this.recent.set(activationId, now);
-    if (this.recent.size > 100_000) this.prune(now);
+    if (this.recent.size > MEMO_MAX) this.prune(now);
     return first;
   }
 
@@ -255,7 +357,19 @@ export class SessionStore {
     return ids.map(Number).filter(Number.isSafeInteger);
   }
 
+  /**
+   * Forgets the admissions older than the refresh interval and, when more than MEMO_PRUNED_TO were
+   * admitted within it (one process serving a few hundred thousand machines a minute), the longest-held
+   * ones too: the next prune is then 10,000 admissions away. (Forgetting only the old ones left the memo
+   * at its bound, and every admission walked all of it: about 1 ms each.) A forgotten activation is
+   * asked in Redis again, which answers the same.
+   */
   private prune(now: number): void {
     for (const [id, at] of this.recent) if (now - at >= this.refreshMs) this.recent.delete(id);
+    let excess = this.recent.size - MEMO_PRUNED_TO;
+    for (const id of this.recent.keys()) {
+      if (excess-- <= 0) break;
+      this.recent.delete(id);
+    }
   }
 }

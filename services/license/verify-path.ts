@@ -143,18 +143,32 @@ export class VerifyPath {
     opts: VerifyOptions,
   ): Verdict | Promise<Verdict> {
     const now = Date.now();
+    return (
+      this.warmAnswer(key, hardwareHash, appVersion, opts, now) ??
+      this.answerSlow(key, hardwareHash, appVersion, opts, now)
+    );
+  }
+
+  /**
+   * The answer when everything it needs is in memory (view, releases and, for a valid machine, a recent
+   * session admission); undefined otherwise, having started nothing.
+   */
+  warmAnswer(
+    key: string,
+    hardwareHash: string,
+    appVersion: string | undefined,
+    opts: VerifyOptions,
+    now: number = Date.now(),
+  ): Verdict | undefined {
     const view = this.views.peek(key, now);
+    if (!view) return undefined;
     const releases = this.warmReleases(now);
-    if (view && releases) {
-      const { code, activation } = evaluate(view, hardwareHash, now, opts.activationId);
-      if (
-        code !== 'VALID' ||
-        (activation && !opts.forceSession && this.sessions.admittedRecently(activation.id, now))
-      ) {
-        return { answer: this.compose(view, releases, code, appVersion), activationId: activation?.id };
-      }
+    if (!releases) return undefined;
+    const { code, activation } = evaluate(view, hardwareHash, now, opts.activationId);
+    if (code !== 'VALID' || (activation && !opts.forceSession && this.sessions.admittedRecently(activation.id, now))) {
+      return { answer: this.compose(view, releases, code, appVersion), activationId: activation?.id };
     }
-    return this.answerSlow(key, hardwareHash, appVersion, opts, now);
+    return undefined;
   }
 
   /** The license's view, from the cache or loaded (concurrent loads of one key share one read). */
@@ -280,6 +294,16 @@ export class VerifyPath {
     );
     this.releasesLoading = loading;
     return current?.ready ? Promise.resolve(current.ready) : loading;
+  }
+
+  /**
+   * update_available and latest_version for a client version, as a verify answer gives them (the
+   * heartbeat's): from the release list in memory, or loaded.
+   */
+  updateFields(appVersion: string | undefined): UpdateAnswer | Promise<UpdateAnswer> {
+    const releases = this.warmReleases(Date.now());
+    if (releases) return this.updateAnswer(releases, appVersion);
+    return this.releaseList().then(list => this.updateAnswer(list, appVersion));
   }
 
   /** Update fields per client version, computed once per release list (semver parsing is not free). */

@@ -6,7 +6,7 @@ import { CUSTOMER_LIMITS } from '../../models/customer.model.ts';
 import type { CustomerAnswer } from '../customer/contract.ts';
 import type { CustomerListAnswer } from '../customer/list.actions.ts';
 import type { LicenseStatus } from '../license/contract.ts';
-import { inputField, linkButton, pager, postButton, selectField, textareaField } from './components.ts';
+import { inputField, linkButton, listPager, listTable, postButton, selectField, textareaField } from './components.ts';
 import { hrefWith, type FormState } from './admin-biz-forms.ts';
 import { activeStatus, dayText, emptyState, licenseStatus, moment, typeLabel } from './admin-biz-views.ts';
 import { html, type Html } from './html.ts';
@@ -70,26 +70,11 @@ export function customerListPage(o: {
         <td>${moment(c.created_at)}</td>
       </tr>`,
   );
-  const table = html`<div class="table-wrap">
-    <table class="list">
-      <caption class="visually-hidden">
-        Customers, by name
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Email</th>
-          <th scope="col">Company</th>
-          <th scope="col">Status</th>
-          <th scope="col">Created</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </div>`;
-  const p = answer.pagination;
+  const table = listTable({
+    caption: 'Customers, by name',
+    columns: ['Name', 'Email', 'Company', 'Status', 'Created'],
+    rows,
+  });
   return layout({
     title: 'Customers',
     viewer,
@@ -125,17 +110,7 @@ export function customerListPage(o: {
                 admin ? html`<a href="/admin/customers/new">Create the first one</a>` : '',
               )
         }
-        ${
-          p.total > 0
-            ? pager({
-                page: p.page,
-                pages: p.pages,
-                total: p.total,
-                noun: p.total === 1 ? 'customer' : 'customers',
-                hrefFor: page => customerListHref(query, page),
-              })
-            : ''
-        }
+        ${listPager(answer.pagination, ['customer', 'customers'], page => customerListHref(query, page))}
       </section>`,
   });
 }
@@ -191,34 +166,20 @@ function statsList(stats: CustomerStats): Html {
 }
 
 function licenseTable(customer: CustomerAnswer, licenses: CustomerLicenseRow[]): Html {
-  return html`<div class="table-wrap">
-    <table class="list">
-      <caption class="visually-hidden">
-        Licenses of ${customer.name}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Key</th>
-          <th scope="col">Type</th>
-          <th scope="col">Status</th>
-          <th scope="col">Valid until</th>
-          <th scope="col">Devices</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${licenses.map(
-          l =>
-            html`<tr>
-              <th scope="row"><a class="key" href="/admin/licenses/${l.id}">${l.license_key}</a></th>
-              <td>${typeLabel(l.type)}</td>
-              <td>${licenseStatus(l.status)}</td>
-              <td>${dayText(l.valid_until)}</td>
-              <td>${l.current_activations} of ${l.max_activations}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return listTable({
+    caption: `Licenses of ${customer.name}`,
+    columns: ['Key', 'Type', 'Status', 'Valid until', 'Devices'],
+    rows: licenses.map(
+      l =>
+        html`<tr>
+          <th scope="row"><a class="key" href="/admin/licenses/${l.id}">${l.license_key}</a></th>
+          <td>${typeLabel(l.type)}</td>
+          <td>${licenseStatus(l.status)}</td>
+          <td>${dayText(l.valid_until)}</td>
+          <td>${l.current_activations} of ${l.max_activations}</td>
+        </tr>`,
+    ),
+  });
 }
 
 export function customerPage(o: {

@@ -7,10 +7,9 @@
  * collected, as the lead pages do (forms.ts); each refused field then gets its own sentence, written
  * for these forms (a number, a date, a key), instead of the validator's wording.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import type { ServiceBroker } from 'moleculer';
 import type { FormErrors } from './components.ts';
+import { everyErrorValidator } from './forms.ts';
 import { attrs, html, type Html } from './html.ts';
 import type { JsonSchema } from '../../lib/core/validation.ts';
 
@@ -104,26 +103,6 @@ interface ServiceError {
   data?: { field?: unknown };
 }
 
-const everyError = new Ajv({ allErrors: true, strict: false });
-(((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (a: Ajv) => Ajv)(
-  everyError,
-);
-const compiled = new Map<string, ValidateFunction>();
-
-function schemaOf(broker: ServiceBroker, action: string): ValidateFunction | null {
-  const known = compiled.get(action);
-  if (known) return known;
-  const list = broker.registry.getActionList({ skipInternal: true, withEndpoints: false }) as Array<{
-    name: string;
-    action?: { params?: unknown };
-  }>;
-  const params = list.find(a => a.name === action)?.action?.params;
-  if (typeof params !== 'object' || params === null) return null;
-  const validate = everyError.compile(params);
-  compiled.set(action, validate);
-  return validate;
-}
-
 /**
  * The form errors of a refusal: each field the action's schema refuses gets its sentence from
  * `texts`; a refusal the service made itself (a duplicate email, a customer that does not exist)
@@ -142,7 +121,7 @@ export function explainForm(
   if (status < 400 || status >= 500 || status === 401 || status === 403 || status === 429) return null;
   const message = e.message ?? 'This was refused.';
   const errors: FormErrors = {};
-  const validate = schemaOf(broker, action);
+  const validate = everyErrorValidator(broker, action);
   if (validate && !validate({ ...params })) {
     for (const v of validate.errors ?? []) {
       const field =
@@ -162,11 +141,8 @@ export function explainForm(
   return { errors, alert };
 }
 
-/** The status a page re-rendered with form errors answers with. */
-export function refusalStatus(err: unknown): number {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'number' && code >= 400 && code < 500 ? code : 400;
-}
+/** The status a page re-rendered with form errors answers with (the lead pages' own). */
+export { statusOf as refusalStatus } from './forms.ts';
 
 /** The catalogued code of a service's refusal (`LICENSE_NOT_FOUND`, ...), or ''. */
 export function refusalCode(err: unknown): string {

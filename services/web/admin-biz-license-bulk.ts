@@ -8,6 +8,7 @@ import { counted } from '../../lib/core/values.ts';
 import type { LicenseListEntry } from '../license/contract.ts';
 import { SHORT } from './admin-biz-forms.ts';
 import { confirmPage, dayText, licenseStatus, typeLabel } from './admin-biz-views.ts';
+import { listTable } from './components.ts';
 import { html, type Html } from './html.ts';
 import { layout } from './layout.ts';
 import { redirect, sendPage, viewerOf, type PageContext } from './page.ts';
@@ -52,36 +53,21 @@ function consequence(op: Op, licenses: LicenseWithName[]): Html {
 }
 
 function selectedTable(licenses: LicenseWithName[]): Html {
-  return html`<div class="table-wrap">
-    <table class="list">
-      <caption class="visually-hidden">
-        The selected licenses
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Key</th>
-          <th scope="col">Customer</th>
-          <th scope="col">Type</th>
-          <th scope="col">Status now</th>
-          <th scope="col">Valid until</th>
-          <th scope="col">Devices</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${licenses.map(
-          l =>
-            html`<tr>
-              <th scope="row" class="key">${l.key}</th>
-              <td>${l.customer_name ?? '-'}</td>
-              <td>${typeLabel(l.type)}</td>
-              <td>${licenseStatus(l.status)}</td>
-              <td>${dayText(l.valid_until)}</td>
-              <td>${l.current_activations} of ${l.max_activations}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return listTable({
+    caption: 'The selected licenses',
+    columns: ['Key', 'Customer', 'Type', 'Status now', 'Valid until', 'Devices'],
+    rows: licenses.map(
+      l =>
+        html`<tr>
+          <th scope="row" class="key">${l.key}</th>
+          <td>${l.customer_name ?? '-'}</td>
+          <td>${typeLabel(l.type)}</td>
+          <td>${licenseStatus(l.status)}</td>
+          <td>${dayText(l.valid_until)}</td>
+          <td>${l.current_activations} of ${l.max_activations}</td>
+        </tr>`,
+    ),
+  });
 }
 
 function nothingSelected(ctx: PageContext<unknown>, problem: string): string {

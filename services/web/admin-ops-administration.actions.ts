@@ -10,7 +10,16 @@ import { objectSchema } from '../../lib/core/validation.ts';
 import { ID_SCHEMA } from '../../lib/core/schemas.ts';
 import type { ApiKeyAnswer, NewApiKeyAnswer, UserListAnswer } from '../auth/contract.ts';
 import { ADMIN_ROLES } from '../../models/admin-user.model.ts';
-import { FIELD, SEARCH_INPUT, SHORT, confirmPage, oneOf, pageOf, principalId } from './admin-ops-common.ts';
+import {
+  FIELD,
+  SEARCH_INPUT,
+  SHORT,
+  confirmPage,
+  confirmThenShowSecret,
+  oneOf,
+  pageOf,
+  principalId,
+} from './admin-ops-common.ts';
 import {
   USERS_PER_PAGE,
   administrationPage,
@@ -97,45 +106,36 @@ export const administrationActions = {
     async handler(ctx) {
       const viewer = viewerOf(ctx);
       const current = await apiKey(ctx);
-      const seen = current?.created_at ?? 'none';
-      if (ctx.params.confirm === 'yes' && ctx.params.seen !== seen) {
-        // The key changed since the confirmation was shown (a reload of the answer, another admin):
-        // regenerating again would silently break the key that was just handed out.
-        return renderAdministration(ctx, {
-          alert:
-            'The API key was regenerated since you confirmed, so nothing was done. The active key is the one shown below.',
-          status: 409,
-        });
-      }
-      if (ctx.params.confirm !== 'yes') {
-        return sendPage(
-          ctx,
-          confirmPage({
-            viewer,
-            area: 'administration',
-            title: 'Regenerate the API key?',
-            action: '/admin/administration/api-key/regenerate',
-            hidden: { seen },
-            confirmLabel: 'Yes, regenerate the API key',
-            cancelHref: '/admin/administration',
-            body: html`<p>
-                A new API key is generated and shown to you once.
-                <strong
-                  >The current key${current ? html` (<code>${current.prefix}</code>)` : ''} stops working at once, on
-                  every gateway.</strong
-                >
-              </p>
-              <p>
-                Every client application that still sends it is refused (401, "Invalid or missing API key") until it is
-                given the new key: activations, verifications and heartbeats included. Have the new key ready to hand
-                out before you go on.
-              </p>`,
+      return confirmThenShowSecret(ctx, ctx.params, {
+        stamp: current?.created_at ?? 'none',
+        stale: () =>
+          renderAdministration(ctx, {
+            alert:
+              'The API key was regenerated since you confirmed, so nothing was done. The active key is the one shown below.',
+            status: 409,
           }),
-        );
-      }
-      const key = await ctx.call<NewApiKeyAnswer, object>('auth.regenerateApiKey', {});
-      ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, 'Cache-Control': 'no-store' };
-      return sendPage(ctx, newApiKeyPage(viewer, key));
+        confirm: {
+          viewer,
+          area: 'administration',
+          title: 'Regenerate the API key?',
+          action: '/admin/administration/api-key/regenerate',
+          confirmLabel: 'Yes, regenerate the API key',
+          cancelHref: '/admin/administration',
+          body: html`<p>
+              A new API key is generated and shown to you once.
+              <strong
+                >The current key${current ? html` (<code>${current.prefix}</code>)` : ''} stops working at once, on
+                every gateway.</strong
+              >
+            </p>
+            <p>
+              Every client application that still sends it is refused (401, "Invalid or missing API key") until it is
+              given the new key: activations, verifications and heartbeats included. Have the new key ready to hand out
+              before you go on.
+            </p>`,
+        },
+        reveal: async () => newApiKeyPage(viewer, await ctx.call<NewApiKeyAnswer, object>('auth.regenerateApiKey', {})),
+      });
     },
   }),
 

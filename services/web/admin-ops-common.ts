@@ -8,7 +8,7 @@ import type { JsonSchema } from '../../lib/core/validation.ts';
 import { HTML_TYPE } from './headers.ts';
 import { attrs, html, type Html, type Renderable } from './html.ts';
 import { csrfField, layout, type Viewer } from './layout.ts';
-import type { PageContext } from './page.ts';
+import { sendPage, type PageContext } from './page.ts';
 
 /** A value of a filter or a notice name in the URL: anything up to this length is read (and checked). */
 export const SHORT = { type: 'string', maxLength: 100 } as const satisfies JsonSchema;
@@ -78,11 +78,7 @@ export function unavailable(what: string): Html {
   return html`<p class="alert" role="alert">${what} cannot be shown right now: the service did not answer.</p>`;
 }
 
-/**
- * The confirmation step of an irreversible action, which works without JavaScript: a page that says
- * what will happen, and a form that posts the same action again with `confirm=yes`.
- */
-export function confirmPage(options: {
+export interface ConfirmPageOptions {
   viewer: Viewer;
   area: string;
   title: string;
@@ -91,7 +87,13 @@ export function confirmPage(options: {
   confirmLabel: string;
   cancelHref: string;
   hidden?: Record<string, string>;
-}): Html {
+}
+
+/**
+ * The confirmation step of an irreversible action, which works without JavaScript: a page that says
+ * what will happen, and a form that posts the same action again with `confirm=yes`.
+ */
+export function confirmPage(options: ConfirmPageOptions): Html {
   return layout({
     title: options.title,
     viewer: options.viewer,
@@ -133,6 +135,37 @@ export function secretOnce(options: { id: string; label: string; value: string; 
     </div>
     <p class="copy-status" id="${id}-copied" role="status"></p>
   </div>`;
+}
+
+/**
+ * An action that makes a secret shown only in its own answer (a new API key, a rotated webhook
+ * secret): first a confirmation, then the secret once. The confirmation carries `seen`, the stamp of
+ * the thing as it was shown (its creation or last change); a confirmation whose stamp is no longer
+ * current (a reload of the answer, another admin in between) changes nothing and answers `stale`'s
+ * page, since doing it again would silently break the secret just handed out. The answer that shows
+ * the secret is never stored (Cache-Control: no-store).
+ */
+export async function confirmThenShowSecret(
+  ctx: PageContext<unknown>,
+  params: { confirm?: string; seen?: string },
+  options: {
+    /** The stamp of the thing now. */
+    stamp: string;
+    /** The page when the confirmed stamp is no longer current. */
+    stale: () => Promise<string>;
+    /** The question (its form posts `seen` and `confirm=yes`). */
+    confirm: Omit<ConfirmPageOptions, 'hidden'>;
+    /** Makes the secret; the page that shows it. */
+    reveal: () => Promise<Html>;
+  },
+): Promise<string> {
+  if (params.confirm === 'yes' && params.seen !== options.stamp) return options.stale();
+  if (params.confirm !== 'yes') {
+    return sendPage(ctx, confirmPage({ ...options.confirm, hidden: { seen: options.stamp } }));
+  }
+  const page = await options.reveal();
+  ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, 'Cache-Control': 'no-store' };
+  return sendPage(ctx, page);
 }
 
 /** Who a page's session belongs to, as the principal the gateway put in ctx.meta (for "not yourself"). */

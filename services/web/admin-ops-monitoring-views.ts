@@ -5,7 +5,7 @@
 import { ANOMALY_TYPES, type AnomalyType } from '../../models/anomaly.model.ts';
 import type { AlertAnswer, AnomalyAnswer, AnomalyStatsAnswer } from '../monitoring/contract.ts';
 import { hrefWith, unavailable } from './admin-ops-common.ts';
-import { inputField, pager, selectField, when } from './components.ts';
+import { inputField, listPager, listTable, selectField, when } from './components.ts';
 import { html, type Html } from './html.ts';
 import { csrfField, layout, type Viewer } from './layout.ts';
 
@@ -93,46 +93,37 @@ export function anomalyTable(
   anomalies: readonly AnomalyAnswer[],
   options: { caption: string; admin?: { csrf: string; back: string } },
 ): Html {
-  return html`<div class="table-wrap">
-    <table class="list">
-      <caption class="visually-hidden">
-        ${options.caption}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Anomaly</th>
-          <th scope="col">License</th>
-          <th scope="col">Detected</th>
-          <th scope="col" class="number">Seen</th>
-          <th scope="col">Evidence</th>
-          <th scope="col">State</th>
-          ${options.admin ? html`<th scope="col">Action</th>` : ''}
-        </tr>
-      </thead>
-      <tbody>
-        ${anomalies.map(
-          a =>
-            html`<tr>
-              <th scope="row">#${a.id} ${ANOMALY_LABELS[a.type] ?? a.type}</th>
-              <td>
-                <a href="/admin/licenses/${a.license_id}">License ${a.license_id}</a>${
-                  a.customer_id !== null
-                    ? html`<br /><a class="muted" href="/admin/customers/${a.customer_id}"
-                          >Customer ${a.customer_id}</a
-                        >`
-                    : ''
-                }
-              </td>
-              <td>${when(a.detected_at)}<br /><span class="muted">last ${when(a.last_seen_at)}</span></td>
-              <td class="number">${a.occurrences}</td>
-              <td class="evidence">${evidenceText(a.evidence)}</td>
-              <td>${stateCell(a)}</td>
-              ${options.admin ? html`<td>${a.resolved ? '' : resolveForm(a, options.admin.csrf, options.admin.back)}</td>` : ''}
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  const admin = options.admin;
+  return listTable({
+    caption: options.caption,
+    columns: [
+      'Anomaly',
+      'License',
+      'Detected',
+      html`<th scope="col" class="number">Seen</th>`,
+      'Evidence',
+      'State',
+      admin ? 'Action' : null,
+    ],
+    rows: anomalies.map(
+      a =>
+        html`<tr>
+          <th scope="row">#${a.id} ${ANOMALY_LABELS[a.type] ?? a.type}</th>
+          <td>
+            <a href="/admin/licenses/${a.license_id}">License ${a.license_id}</a>${
+              a.customer_id !== null
+                ? html`<br /><a class="muted" href="/admin/customers/${a.customer_id}">Customer ${a.customer_id}</a>`
+                : ''
+            }
+          </td>
+          <td>${when(a.detected_at)}<br /><span class="muted">last ${when(a.last_seen_at)}</span></td>
+          <td class="number">${a.occurrences}</td>
+          <td class="evidence">${evidenceText(a.evidence)}</td>
+          <td>${stateCell(a)}</td>
+          ${admin ? html`<td>${a.resolved ? '' : resolveForm(a, admin.csrf, admin.back)}</td>` : ''}
+        </tr>`,
+    ),
+  });
 }
 
 function filters(query: AnomalyQuery): Html {
@@ -194,7 +185,6 @@ export function monitoringPage(options: {
   const empty = filtered
     ? html`<p class="empty">No anomalies match these filters. <a href="/admin/monitoring">Clear the filters</a></p>`
     : html`<p class="empty">No unresolved anomalies: the detectors found nothing that needs a look.</p>`;
-  const { pagination } = list;
   return layout({
     title: 'Monitoring',
     viewer,
@@ -216,17 +206,7 @@ export function monitoringPage(options: {
               })
             : empty
         }
-        ${
-          pagination.total > 0
-            ? pager({
-                page: pagination.page,
-                pages: pagination.pages,
-                total: pagination.total,
-                noun: pagination.total === 1 ? 'anomaly' : 'anomalies',
-                hrefFor: page => anomalyHref(query, { page }),
-              })
-            : ''
-        }
+        ${listPager(list.pagination, ['anomaly', 'anomalies'], page => anomalyHref(query, { page }))}
       </section>`,
   });
 }

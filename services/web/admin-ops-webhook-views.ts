@@ -7,7 +7,16 @@
 import { DELIVERABLE_EVENTS, EVENT_GROUPS } from '../webhook/subscriptions.ts';
 import type { WebhookAnswer } from '../webhook/contract.ts';
 import { hrefWith, secretOnce } from './admin-ops-common.ts';
-import { inputField, linkButton, pager, postButton, selectField, type FormErrors, when } from './components.ts';
+import {
+  inputField,
+  linkButton,
+  listPager,
+  listTable,
+  postButton,
+  selectField,
+  type FormErrors,
+  when,
+} from './components.ts';
 import { attrs, html, type Html } from './html.ts';
 import { csrfField, layout, type Viewer } from './layout.ts';
 
@@ -87,33 +96,19 @@ export function webhookListPage(options: {
         No webhook endpoints
         yet.${admin ? html` <a href="/admin/webhooks/new">Create one</a> to be told of activations, expiries and anomalies as they happen.` : ''}
       </p>`;
-  const table = html`<div class="table-wrap">
-    <table class="list">
-      <caption class="visually-hidden">
-        Webhook endpoints
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Endpoint</th>
-          <th scope="col">Events</th>
-          <th scope="col">State</th>
-          <th scope="col">Created</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${answer.webhooks.map(
-          w =>
-            html`<tr>
-              <th scope="row"><a href="/admin/webhooks/${w.id}">${w.url}</a></th>
-              <td>${w.events.join(', ')}</td>
-              <td>${stateText(w)}</td>
-              <td>${when(w.created_at)}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
-  const { pagination } = answer;
+  const table = listTable({
+    caption: 'Webhook endpoints',
+    columns: ['Endpoint', 'Events', 'State', 'Created'],
+    rows: answer.webhooks.map(
+      w =>
+        html`<tr>
+          <th scope="row"><a href="/admin/webhooks/${w.id}">${w.url}</a></th>
+          <td>${w.events.join(', ')}</td>
+          <td>${stateText(w)}</td>
+          <td>${when(w.created_at)}</td>
+        </tr>`,
+    ),
+  });
   return layout({
     title: 'Webhooks',
     viewer,
@@ -123,17 +118,7 @@ export function webhookListPage(options: {
     body: html`${filters(query)}
       <section aria-label="Results">
         ${answer.webhooks.length > 0 ? table : empty}
-        ${
-          pagination.total > 0
-            ? pager({
-                page: pagination.page,
-                pages: pagination.pages,
-                total: pagination.total,
-                noun: pagination.total === 1 ? 'webhook' : 'webhooks',
-                hrefFor: page => listHref(query, { page }),
-              })
-            : ''
-        }
+        ${listPager(answer.pagination, ['webhook', 'webhooks'], page => listHref(query, { page }))}
       </section>`,
   });
 }

@@ -10,7 +10,17 @@ import { objectSchema } from '../../lib/core/validation.ts';
 import { ID_SCHEMA } from '../../lib/core/schemas.ts';
 import { DELIVERY_STATES } from '../../models/webhook-delivery.model.ts';
 import type { CreatedWebhookAnswer, WebhookAnswer } from '../webhook/contract.ts';
-import { FIELD, FIELD_LIST, SEARCH_INPUT, SHORT, confirmPage, listOf, oneOf, pageOf } from './admin-ops-common.ts';
+import {
+  FIELD,
+  FIELD_LIST,
+  SEARCH_INPUT,
+  SHORT,
+  confirmPage,
+  confirmThenShowSecret,
+  listOf,
+  oneOf,
+  pageOf,
+} from './admin-ops-common.ts';
 import { deliveryLog, endpointHref, type DeliveryListAnswer, type DeliveryQuery } from './admin-ops-webhook-log.ts';
 import {
   WEBHOOK_STATES,
@@ -194,38 +204,35 @@ export const webhookActions = {
       const viewer = viewerOf(ctx);
       const id = ctx.params.webhook_id;
       const webhook = await read(ctx, id);
-      if (ctx.params.confirm === 'yes' && ctx.params.seen !== webhook.updated_at) {
-        // Changed since the confirmation was shown: a resubmitted form must not rotate a second time.
-        return renderEndpoint(ctx, id, {
-          alert:
-            'The webhook changed since you confirmed (its secret may have been rotated already), so nothing was done. Look at it again before rotating.',
-          status: 409,
-        });
-      }
-      if (ctx.params.confirm !== 'yes') {
-        return sendPage(
-          ctx,
-          confirmPage({
-            viewer,
-            area: 'webhooks',
-            title: 'Rotate the signing secret?',
-            action: `/admin/webhooks/${id}/rotate`,
-            hidden: { seen: webhook.updated_at },
-            confirmLabel: 'Yes, rotate the secret',
-            cancelHref: `/admin/webhooks/${id}`,
-            body: html`<p>A new signing secret is made for <strong>${webhook.url}</strong> and shown to you once.</p>
-              <p>
-                For the next 24 hours every delivery is signed with both the new and the current secret, so the receiver
-                can switch to the new one without missing a delivery. After that, only the new secret signs.
-              </p>`,
+      return confirmThenShowSecret(ctx, ctx.params, {
+        stamp: webhook.updated_at,
+        stale: () =>
+          renderEndpoint(ctx, id, {
+            alert:
+              'The webhook changed since you confirmed (its secret may have been rotated already), so nothing was done. Look at it again before rotating.',
+            status: 409,
           }),
-        );
-      }
-      const answer = await ctx.call<{ webhook: WebhookAnswer; secret?: string }, object>('webhook.update', {
-        webhook_id: id,
-        rotate_secret: true,
+        confirm: {
+          viewer,
+          area: 'webhooks',
+          title: 'Rotate the signing secret?',
+          action: `/admin/webhooks/${id}/rotate`,
+          confirmLabel: 'Yes, rotate the secret',
+          cancelHref: `/admin/webhooks/${id}`,
+          body: html`<p>A new signing secret is made for <strong>${webhook.url}</strong> and shown to you once.</p>
+            <p>
+              For the next 24 hours every delivery is signed with both the new and the current secret, so the receiver
+              can switch to the new one without missing a delivery. After that, only the new secret signs.
+            </p>`,
+        },
+        reveal: async () => {
+          const answer = await ctx.call<{ webhook: WebhookAnswer; secret?: string }, object>('webhook.update', {
+            webhook_id: id,
+            rotate_secret: true,
+          });
+          return secretPage(viewer, answer.webhook, answer.secret ?? '', true);
+        },
       });
-      return sendPage(ctx, secretPage(viewer, answer.webhook, answer.secret ?? '', true));
     },
   }),
 

@@ -1,8 +1,8 @@
 /**
  * Pieces every page form and list uses: labelled fields that show their error beside them and keep
- * what was typed, small POST forms (one button, with the CSRF token), and the pager of a list.
+ * what was typed, small POST forms (one button, with the CSRF token), a list's table and its pager.
  */
-import { attrs, html, join, type Html, type Renderable } from './html.ts';
+import { Html, attrs, html, join, type Renderable } from './html.ts';
 import { csrfField } from './layout.ts';
 
 export type FormErrors = Record<string, string>;
@@ -118,6 +118,54 @@ export function pager(options: {
     page < pages ? html`<a rel="next" href="${hrefFor(page + 1)}">Next</a>` : html`<span class="disabled">Next</span>`,
   );
   return html`<nav class="pager" aria-label="Pages">${join(parts)}</nav>`;
+}
+
+/** A list answer's page figures, as the services answer them. */
+export interface Pagination {
+  page: number;
+  pages: number;
+  total: number;
+}
+
+/**
+ * The pager under a list, or nothing when the list has no entries at all. `nouns`: what one entry and
+ * several are called ("Page 1 of 1 (1 lead)", "(31 leads)").
+ */
+export function listPager(
+  pagination: Pagination,
+  nouns: readonly [one: string, several: string],
+  hrefFor: (page: number) => string,
+): Html | '' {
+  const { page, pages, total } = pagination;
+  return total > 0 ? pager({ page, pages, total, noun: total === 1 ? nouns[0] : nouns[1], hrefFor }) : '';
+}
+
+/**
+ * A list as a table in its scrolling wrapper: the caption (read by screen readers only), the column
+ * headers and the rows. A column is its label, or a header cell of its own (sortable, a number
+ * column); null leaves it out (a column only admins see).
+ */
+export function listTable(o: {
+  caption: Renderable;
+  columns: ReadonlyArray<string | Html | null>;
+  rows: Renderable;
+}): Html {
+  const headers = o.columns.map(c => (c === null ? '' : c instanceof Html ? c : html`<th scope="col">${c}</th>`));
+  return html`<div class="table-wrap">
+    <table class="list">
+      <caption class="visually-hidden">
+        ${o.caption}
+      </caption>
+      <thead>
+        <tr>
+          ${headers}
+        </tr>
+      </thead>
+      <tbody>
+        ${o.rows}
+      </tbody>
+    </table>
+  </div>`;
 }
 
 /** A date-time shown to a person: `2026-03-01 10:30 UTC`. */

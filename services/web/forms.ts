@@ -92,7 +92,12 @@ const everyError = new Ajv({ allErrors: true, strict: false });
 );
 const compiled = new Map<string, ValidateFunction>();
 
-function schemaOf(broker: ServiceBroker, action: string): ValidateFunction | null {
+/**
+ * The action's own published params schema, compiled once to collect every error (null when the
+ * action publishes none). The lead pages (explainRefusal) and the business pages (admin-biz-forms.ts)
+ * both check a refused form again with it.
+ */
+export function everyErrorValidator(broker: ServiceBroker, action: string): ValidateFunction | null {
   const known = compiled.get(action);
   if (known) return known;
   const list = broker.registry.getActionList({ skipInternal: true, withEndpoints: false }) as Array<{
@@ -119,7 +124,7 @@ export function explainRefusal(
 ): { errors: FormErrors; alert: string } | null {
   const form = formErrorsOf(err, known);
   if (!form || (err as { type?: unknown }).type !== 'VALIDATION_ERROR') return form;
-  const validate = schemaOf(broker, action);
+  const validate = everyErrorValidator(broker, action);
   if (!validate || validate({ ...params })) return form;
   for (const e of validate.errors ?? []) {
     const field =

@@ -5,7 +5,7 @@
 import { config } from '../../config/index.ts';
 import { LEAD_STATUSES, LEAD_TYPES } from '../../models/lead-institution.model.ts';
 import { LEAD_ROW_COLUMNS, type ImportAnswer, type LeadListAnswer, type LeadStatsAnswer } from '../lead/contract.ts';
-import { inputField, linkButton, pager, selectField, when } from './components.ts';
+import { inputField, linkButton, listPager, listTable, selectField, when } from './components.ts';
 import { attrs, html, type Html } from './html.ts';
 import { csrfField, layout, type Viewer } from './layout.ts';
 import { STATUS_LABELS, TYPE_LABELS } from './lead-form.ts';
@@ -135,25 +135,16 @@ export function listPage(options: {
     : html`<p class="empty">
         No leads yet.${admin ? html` <a href="/leads/create">Create the first one</a> or import a CSV file.` : ''}
       </p>`;
-  const table = html`<div class="table-wrap">
-    <table class="list">
-      <caption class="visually-hidden">
-        Leads, sorted by ${query.sort} (${query.order === 'asc' ? 'ascending' : 'descending'})
-      </caption>
-      <thead>
-        <tr>
-          ${SORTABLE.slice(0, 1).map(s => sortHeader(query, s.key, s.label))}
-          ${SORTABLE.slice(1).map(s => sortHeader(query, s.key, s.label))}
-          <th scope="col">Primary contact</th>
-          <th scope="col">Owner</th>
-          ${sortHeader(query, 'updated_at', 'Updated')}
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </div>`;
+  const table = listTable({
+    caption: `Leads, sorted by ${query.sort} (${query.order === 'asc' ? 'ascending' : 'descending'})`,
+    columns: [
+      ...SORTABLE.map(s => sortHeader(query, s.key, s.label)),
+      'Primary contact',
+      'Owner',
+      sortHeader(query, 'updated_at', 'Updated'),
+    ],
+    rows,
+  });
   return layout({
     title: 'Leads',
     viewer,
@@ -163,17 +154,7 @@ export function listPage(options: {
     body: html`${statsCards(options.stats)} ${filters(query)}
       <section aria-label="Results">
         ${answer.leads.length > 0 ? table : empty}
-        ${
-          answer.pagination.total > 0
-            ? pager({
-                page: answer.pagination.page,
-                pages: answer.pagination.pages,
-                total: answer.pagination.total,
-                noun: answer.pagination.total === 1 ? 'lead' : 'leads',
-                hrefFor: page => listHref(query, { page }),
-              })
-            : ''
-        }
+        ${listPager(answer.pagination, ['lead', 'leads'], page => listHref(query, { page }))}
         <p>
           <a
             class="button secondary"
@@ -209,30 +190,18 @@ export function importReportPage(viewer: Viewer, report: ImportAnswer | null, pr
     ${
       rejected.length > 0
         ? html`<h2>Rejected rows</h2>
-            <div class="table-wrap">
-              <table class="list">
-                <caption class="visually-hidden">
-                  Rows that were not imported, with the reason
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Row</th>
-                    <th scope="col">Name</th>
-                    <th scope="col">Reason</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${rejected.slice(0, REPORT_ROWS).map(
-                    r =>
-                      html`<tr>
-                        <td>${r.line}</td>
-                        <td>${r.name}</td>
-                        <td>${r.outcome === 'rejected' ? r.reason : ''}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>
+            ${listTable({
+              caption: 'Rows that were not imported, with the reason',
+              columns: ['Row', 'Name', 'Reason'],
+              rows: rejected.slice(0, REPORT_ROWS).map(
+                r =>
+                  html`<tr>
+                    <td>${r.line}</td>
+                    <td>${r.name}</td>
+                    <td>${r.outcome === 'rejected' ? r.reason : ''}</td>
+                  </tr>`,
+              ),
+            })}
             ${rejected.length > REPORT_ROWS ? html`<p>The first ${REPORT_ROWS} of ${rejected.length} rejected rows are shown.</p>` : ''}`
         : ''
     }

@@ -3,7 +3,7 @@
  * with its contacts and activities) and the delete confirmation.
  */
 import type { ActivityAnswer, ContactAnswer, LeadDetailAnswer } from '../lead/contract.ts';
-import { postButton, when } from './components.ts';
+import { listTable, postButton, when } from './components.ts';
 import { html, safeHref, type Html } from './html.ts';
 import { csrfField, layout, type Viewer } from './layout.ts';
 import {
@@ -120,25 +120,11 @@ export function editPage(options: {
     ? html`${converted ? '' : postButton({ action: `/leads/convert/${id}`, label: 'Convert to customer', csrf: viewer.csrf, kind: 'primary' })}
       ${postButton({ action: `/leads/delete/${id}`, label: 'Delete lead', csrf: viewer.csrf, kind: 'danger' })}`
     : null;
-  const contactTable = html`<div class="table-wrap">
-    <table class="list">
-      <caption class="visually-hidden">
-        Contacts of ${lead.name}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Role</th>
-          <th scope="col">Email</th>
-          <th scope="col">Phone</th>
-          ${admin ? html`<th scope="col">Actions</th>` : ''}
-        </tr>
-      </thead>
-      <tbody>
-        ${detail.contacts.map(c => contactRow(c, viewer, id, forms))}
-      </tbody>
-    </table>
-  </div>`;
+  const contactTable = listTable({
+    caption: `Contacts of ${lead.name}`,
+    columns: ['Name', 'Role', 'Email', 'Phone', admin ? 'Actions' : null],
+    rows: detail.contacts.map(c => contactRow(c, viewer, id, forms)),
+  });
   return layout({
     title: lead.name,
     viewer,

@@ -2,18 +2,18 @@
 // the monitoring service records (monitoring.licenseHistory: every fact about a license, bounded per
 // license), and the resource pages (pools, list, create, allocate, release, delete).
 import { expect } from 'chai';
-import mongoose from 'mongoose';
+import type mongoose from 'mongoose';
 import type { LicenseHistoryAnswer } from '../../services/monitoring/history.ts';
-import { http, resetStores, startSystem, TEST_API_KEY, type TestSystem } from '../helpers/system.ts';
-import { adminToken, viewerToken } from '../helpers/admin.ts';
-import { PageClient, expectHtml, textOf } from '../helpers/pages.ts';
+import { http, TEST_API_KEY, type TestSystem } from '../helpers/system.ts';
+import { adminToken } from '../helpers/admin.ts';
+import { expectHtml, textOf, type PageClient } from '../helpers/pages.ts';
+import { opsFixture, postForms, type OpsFixture } from './admin-panel-ops.helpers.ts';
 
 const CLIENT = { 'x-api-key': TEST_API_KEY };
-const postTargets = (text: string) =>
-  [...text.matchAll(/<form[^>]*method="post"[^>]*action="([^"]+)"/g)].map(m => m[1]);
 
 describe('Admin Panel: a license page, its history and the resource pages', function () {
   this.timeout(30_000);
+  let f: OpsFixture;
   let system: TestSystem;
   let db: mongoose.Connection;
   let admin: PageClient;
@@ -38,20 +38,8 @@ describe('Admin Panel: a license page, its history and the resource pages', func
   }
 
   before(async function () {
-    await resetStores();
-    system = await startSystem({
-      env: {
-        RATE_LIMIT_PUBLIC_PER_MINUTE: '100000',
-        RATE_LIMIT_ADMIN_PER_MINUTE: '100000',
-        LICENSE_HISTORY_MAX_EVENTS: '10',
-      },
-    });
-    db = await mongoose.createConnection(process.env.MONGO_URL!).asPromise();
-    await viewerToken(system.url, await adminToken(system.url), 'page.viewer');
-    admin = new PageClient(system.url);
-    await admin.loginAdmin();
-    viewer = new PageClient(system.url);
-    await viewer.login('page.viewer', 'viewer-password-1');
+    f = await opsFixture('page.viewer', { LICENSE_HISTORY_MAX_EVENTS: '10' });
+    ({ system, db, admin, viewer } = f);
     const customer = await call<{ id: number }>('customer.create', { name: 'Lab Inc', email: 'lab@lab.example' });
     const created = await call<{ id: number; key: string }>('license.create', {
       customer_id: customer.id,
@@ -65,8 +53,7 @@ describe('Admin Panel: a license page, its history and the resource pages', func
   });
 
   after(async function () {
-    await db?.close();
-    await system?.stop();
+    await f?.stop();
   });
 
   describe('GET /admin/licenses/{license_id}', function () {
@@ -100,7 +87,7 @@ describe('Admin Panel: a license page, its history and the resource pages', func
       const res = await viewer.get(`/admin/licenses/${licenseId}`);
       expectHtml(res, 200);
       expect(textOf(res.text)).to.include('Lab PC').and.include('Live sessions').and.include('History');
-      expect(postTargets(res.text)).to.deep.equal(['/logout']);
+      expect(postForms(res.text)).to.deep.equal(['/logout']);
     });
 
     it('answers 404 as a page for a license that does not exist', async function () {
@@ -242,7 +229,7 @@ describe('Admin Panel: a license page, its history and the resource pages', func
       const res = await viewer.get('/admin/resources');
       expectHtml(res, 200);
       expect(textOf(res.text)).to.include('SRV-002');
-      expect(postTargets(res.text)).to.deep.equal(['/logout']);
+      expect(postForms(res.text)).to.deep.equal(['/logout']);
       expectHtml(await viewer.get(`/admin/resources/1/allocate`), 403);
     });
   });

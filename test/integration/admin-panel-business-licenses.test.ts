@@ -1,18 +1,17 @@
 // The Admin Panel's license list and forms: filters and pages, the new-license form (customer search
 // without script, generated or typed key), quick edit, toggle and the bulk changes with their confirmation.
 import { expect } from 'chai';
-import mongoose from 'mongoose';
-import { resetStores, startSystem, type TestSystem } from '../helpers/system.ts';
-import { adminToken, viewerToken } from '../helpers/admin.ts';
+import type mongoose from 'mongoose';
+import type { TestSystem } from '../helpers/system.ts';
 import { FactSpy } from '../helpers/fact-spy.ts';
-import { PageClient, expectHtml, textOf } from '../helpers/pages.ts';
+import { expectHtml, textOf, type PageClient } from '../helpers/pages.ts';
+import { opsFixture, postForms, type OpsFixture } from './admin-panel-ops.helpers.ts';
 
-const postTargets = (text: string) =>
-  [...text.matchAll(/<form[^>]*method="post"[^>]*action="([^"]+)"/g)].map(m => m[1]);
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 describe('Admin Panel: license list and forms', function () {
   this.timeout(30_000);
+  let f: OpsFixture;
   let system: TestSystem;
   let db: mongoose.Connection;
   let admin: PageClient;
@@ -26,17 +25,9 @@ describe('Admin Panel: license list and forms', function () {
   const call = <T>(action: string, params: object) => system.brokers[0]!.call<T, object>(action, params);
 
   before(async function () {
-    await resetStores();
-    system = await startSystem({
-      env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000', RATE_LIMIT_ADMIN_PER_MINUTE: '100000' },
-    });
-    db = await mongoose.createConnection(process.env.MONGO_URL!).asPromise();
+    f = await opsFixture('lic.viewer');
+    ({ system, db, admin, viewer } = f);
     spy = await FactSpy.attach(system.brokers[0]!, ['license.created', 'license.updated', 'license.deleted']);
-    await viewerToken(system.url, await adminToken(system.url), 'lic.viewer');
-    admin = new PageClient(system.url);
-    await admin.loginAdmin();
-    viewer = new PageClient(system.url);
-    await viewer.login('lic.viewer', 'viewer-password-1');
     acme = (await call<{ id: number }>('customer.create', { name: 'Acme Rockets', email: 'ops@rockets.example' })).id;
     globex = (await call<{ id: number }>('customer.create', { name: 'Globex', email: 'it@globex.example' })).id;
     const make = async (name: keyof typeof ids, p: object) =>
@@ -48,8 +39,7 @@ describe('Admin Panel: license list and forms', function () {
   });
 
   after(async function () {
-    await db?.close();
-    await system?.stop();
+    await f?.stop();
   });
 
   describe('GET /admin/licenses', function () {
@@ -119,7 +109,7 @@ describe('Admin Panel: license list and forms', function () {
       expectHtml(read, 200);
       expect(read.text).to.not.include('name="license_ids"');
       expect(read.text).to.not.include('href="/admin/licenses/new"');
-      expect(postTargets(read.text)).to.deep.equal(['/logout']);
+      expect(postForms(read.text)).to.deep.equal(['/logout']);
     });
   });
 

@@ -1,18 +1,16 @@
 // The Admin Panel's customer and release pages (status, HTML, stored state, facts), and the role rules
 // of every business page route (customers, licenses, resources, releases), generated from the route table.
 import { expect } from 'chai';
-import mongoose from 'mongoose';
+import type mongoose from 'mongoose';
 import { ADMIN_BUSINESS_PAGE_ROUTES } from '../../services/api/routes/admin-pages-business.routes.ts';
-import { resetStores, startSystem, type TestSystem } from '../helpers/system.ts';
-import { adminToken, viewerToken } from '../helpers/admin.ts';
+import type { TestSystem } from '../helpers/system.ts';
 import { FactSpy } from '../helpers/fact-spy.ts';
 import { PageClient, expectHtml, textOf } from '../helpers/pages.ts';
-
-const postTargets = (text: string) =>
-  [...text.matchAll(/<form[^>]*method="post"[^>]*action="([^"]+)"/g)].map(m => m[1]);
+import { opsFixture, postForms, type OpsFixture } from './admin-panel-ops.helpers.ts';
 
 describe('Admin Panel: customer and release pages', function () {
   this.timeout(30_000);
+  let f: OpsFixture;
   let system: TestSystem;
   let db: mongoose.Connection;
   let admin: PageClient;
@@ -23,22 +21,13 @@ describe('Admin Panel: customer and release pages', function () {
   const customer = (id: number) => db.collection('customers').findOne({ _id: id } as never);
 
   before(async function () {
-    await resetStores();
-    system = await startSystem({
-      env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000', RATE_LIMIT_ADMIN_PER_MINUTE: '100000' },
-    });
-    db = await mongoose.createConnection(process.env.MONGO_URL!).asPromise();
+    f = await opsFixture('biz.viewer');
+    ({ system, db, admin, viewer } = f);
     spy = await FactSpy.attach(system.brokers[0]!, ['customer.created', 'customer.updated', 'release.published']);
-    await viewerToken(system.url, await adminToken(system.url), 'biz.viewer');
-    admin = new PageClient(system.url);
-    await admin.loginAdmin();
-    viewer = new PageClient(system.url);
-    await viewer.login('biz.viewer', 'viewer-password-1');
   });
 
   after(async function () {
-    await db?.close();
-    await system?.stop();
+    await f?.stop();
   });
 
   describe('GET|POST /admin/customers/new', function () {
@@ -138,7 +127,7 @@ describe('Admin Panel: customer and release pages', function () {
       const res = await viewer.get('/admin/customers');
       expectHtml(res, 200);
       expect(res.text).to.not.include('href="/admin/customers/new"');
-      expect(postTargets(res.text)).to.deep.equal(['/logout']);
+      expect(postForms(res.text)).to.deep.equal(['/logout']);
     });
   });
 
@@ -163,7 +152,7 @@ describe('Admin Panel: customer and release pages', function () {
     it('is read-only for a viewer', async function () {
       const res = await viewer.get(`/admin/customers/${customerId}`);
       expectHtml(res, 200);
-      expect(postTargets(res.text)).to.deep.equal(['/logout']);
+      expect(postForms(res.text)).to.deep.equal(['/logout']);
       expect(res.text).to.not.include(`/admin/customers/${customerId}/edit`);
     });
 
@@ -320,7 +309,7 @@ describe('Admin Panel: customer and release pages', function () {
       const res = await viewer.get('/admin/releases');
       expectHtml(res, 200);
       expect(textOf(res.text)).to.include('2.1.0');
-      expect(postTargets(res.text)).to.deep.equal(['/logout']);
+      expect(postForms(res.text)).to.deep.equal(['/logout']);
     });
   });
 
@@ -365,7 +354,7 @@ describe('Admin Panel: customer and release pages', function () {
           expect(res.status, res.text.slice(0, 500)).to.be.oneOf([200, 404]);
           expect(res.headers.get('cache-control')).to.equal('no-store');
           expect(res.headers.get('content-security-policy')).to.include("frame-ancestors 'none'");
-          expect(postTargets(res.text)).to.deep.equal(['/logout']);
+          expect(postForms(res.text)).to.deep.equal(['/logout']);
         });
       }
     }

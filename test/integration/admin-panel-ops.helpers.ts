@@ -1,5 +1,6 @@
-// What the Admin Panel's operations suites share: a system with an admin and a viewer signed in to the
-// pages (and their API tokens), and the admin API and client API calls that set up their data.
+// What the page suites share (the Admin Panel's operations and business pages, the lead pages): a system
+// with an admin and a viewer signed in to the pages (and their API tokens), and the admin API and client
+// API calls that set up their data.
 import { randomInt } from 'node:crypto';
 import { expect } from 'chai';
 import mongoose from 'mongoose';

@@ -115,4 +115,45 @@ describe('heartbeat flush', function () {
     for (const id of later) expect(times[id], `activation ${id}`).to.equal(at + 1000);
     expect(await redis.exists('heartbeats:pending', 'heartbeats:flushing')).to.equal(0);
   });
+
+  it('writes a batch of more than 100 heartbeats to the records (the embedded server never answered one update of 100)', async function () {
+    const ids = Array.from({ length: 120 }, (_, i) => 1001 + i);
+    await activations(ids);
+    const at = Date.now() - 3000;
+    const pipeline = redis.pipeline();
+    for (const id of ids) pipeline.hset('heartbeats:pending', String(id), String(at + id));
+    await pipeline.exec();
+    expect(await flushHeartbeats(redis)).to.equal(ids.length);
+    const stored = await ActivationModel.find({ _id: { $in: ids } }, { last_heartbeat: 1 }).lean();
+    expect(stored.map(d => [d._id, d.last_heartbeat?.getTime()]).sort((a, b) => a[0]! - b[0]!)).to.deep.equal(
+      ids.map(id => [id, at + id]),
+    );
+    expect(await redis.exists('heartbeats:pending', 'heartbeats:flushing')).to.equal(0);
+  });
+
+  it('takes, writes and clears a batch of 70,000 heartbeats (a quarter of a million machines)', async function () {
+    // Only the Redis side is under test here: the records' writes are recorded, not sent (the embedded
+    // database would take minutes for 70,000 of them; bench/heartbeat-scale.ts measures that).
+    const count = 70_000;
+    const at = Date.now();
+    const pipeline = redis.pipeline();
+    for (let id = 1; id <= count; id += 1) pipeline.hset('heartbeats:pending', String(id), String(at + id));
+    await pipeline.exec();
+    const written: Array<{ updateOne: { filter: { _id: number }; update: { $max: { last_heartbeat: Date } } } }> = [];
+    const bulkWrite = ActivationModel.bulkWrite; // eslint-disable-line @typescript-eslint/unbound-method
+    ActivationModel.bulkWrite = ((ops: typeof written) => {
+      for (const op of ops) written.push(op);
+      return Promise.resolve({});
+    }) as never;
+    try {
+      expect(await flushHeartbeats(redis)).to.equal(count);
+    } finally {
+      ActivationModel.bulkWrite = bulkWrite;
+    }
+    expect(written).to.have.lengthOf(count);
+    expect(written.find(op => op.updateOne.filter._id === 42)).to.deep.equal({
+      updateOne: { filter: { _id: 42 }, update: { $max: { last_heartbeat: new Date(at + 42) } } },
+    });
+    expect(await redis.exists('heartbeats:pending', 'heartbeats:flushing')).to.equal(0);
+  });
 });

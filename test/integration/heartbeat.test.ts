@@ -133,6 +133,19 @@ describe('POST /api/license/heartbeat', function () {
     expect((await heartbeat({ license_key: license.key, hardware_hash: other.hw })).status).to.equal(200);
   });
 
+  it('answers the update fields as verify does, whatever the heartbeat decided', async function () {
+    const license = await createLicense({ max_users: 1 });
+    const a = await activate(license);
+    const b = await activate(license);
+    // The seeded release is 1.1.0.
+    const old = await heartbeat({ license_key: license.key, hardware_hash: a.hw, app_version: '1.0.0' });
+    expect(old.body).to.include({ code: 'VALID', update_available: true, latest_version: '1.1.0' });
+    const refused = await heartbeat({ license_key: license.key, hardware_hash: b.hw, app_version: '1.1.0' });
+    expect(refused.body).to.include({ code: 'TOO_MANY_USERS', update_available: false, latest_version: '1.1.0' });
+    const unknown = await heartbeat({ license_key: license.key, hardware_hash: hardware(), app_version: '1.0.0' });
+    expect(unknown.body).to.include({ code: 'NOT_ACTIVATED', update_available: true, latest_version: '1.1.0' });
+  });
+
   it('the limit holds per activation whichever way the heartbeat names it', async function () {
     const license = await createLicense();
     const device = await activate(license);

@@ -1,14 +1,15 @@
 // The lead pages (GET /leads/, create, edit, update, delete, convert, contacts, activities): status,
 // HTML, stored state, and the role rules of every page route, generated from the route table.
 import { expect } from 'chai';
-import mongoose from 'mongoose';
+import type mongoose from 'mongoose';
 import { LEAD_PAGE_ROUTES } from '../../services/api/routes/lead.routes.ts';
-import { resetStores, startSystem, type TestSystem } from '../helpers/system.ts';
-import { adminToken, viewerToken } from '../helpers/admin.ts';
+import type { TestSystem } from '../helpers/system.ts';
 import { PageClient, expectHtml, textOf } from '../helpers/pages.ts';
+import { opsFixture, type OpsFixture } from './admin-panel-ops.helpers.ts';
 
 describe('lead pages', function () {
   this.timeout(30_000);
+  let f: OpsFixture;
   let system: TestSystem;
   let db: mongoose.Connection;
   let admin: PageClient;
@@ -18,21 +19,12 @@ describe('lead pages', function () {
   const lead = (id: number) => db.collection('lead_institutions').findOne({ _id: id } as never);
 
   before(async function () {
-    await resetStores();
-    system = await startSystem({
-      env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000', RATE_LIMIT_ADMIN_PER_MINUTE: '100000' },
-    });
-    db = await mongoose.createConnection(process.env.MONGO_URL!).asPromise();
-    await viewerToken(system.url, await adminToken(system.url), 'pages.viewer');
-    admin = new PageClient(system.url);
-    await admin.loginAdmin();
-    viewer = new PageClient(system.url);
-    await viewer.login('pages.viewer', 'viewer-password-1');
+    f = await opsFixture('pages.viewer');
+    ({ system, db, admin, viewer } = f);
   });
 
   after(async function () {
-    await db?.close();
-    await system?.stop();
+    await f?.stop();
   });
 
   describe('GET /leads/', function () {

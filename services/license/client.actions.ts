@@ -71,7 +71,6 @@ export function toLicenseActivationAnswer(a: ActivationAnswer): LicenseActivatio
   };
 }
 
-
 export const clientActions = {
   /** POST /api/license/activate */
   activate: action({

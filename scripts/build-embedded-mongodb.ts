@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { embeddedMongoBinary } from './lib/embedded-mongodb.ts';
+import { writePatchedFerretdb } from './lib/ferretdb-overlay.ts';
 
 const sourceDir = path.resolve(import.meta.dirname, '../tools/embedded-mongodb');
 const binary = embeddedMongoBinary();
@@ -35,6 +36,12 @@ function isUpToDate(): boolean {
   } catch {
     return false;
   }
+  // The patches applied to FerretDB are part of the build's input.
+  const patches = [
+    path.resolve(import.meta.dirname, 'lib/ferretdb-overlay.ts'),
+    path.join(sourceDir, '_ferretdb/sqlite_pushdown.go'),
+  ];
+  if (patches.some(file => statSync(file).mtimeMs >= built)) return false;
   return readdirSync(sourceDir)
     .filter(name => (name.endsWith('.go') && !name.endsWith('_test.go')) || name === 'go.mod' || name === 'go.sum')
     .every(name => statSync(path.join(sourceDir, name)).mtimeMs < built);
@@ -56,8 +63,15 @@ if (isUpToDate()) {
 }
 
 console.log(`embedded-mongodb: building with ${go} (the first build downloads modules and takes a few minutes)`);
+// The module must be in the cache before it can be copied and patched.
+const download = spawnSync(go, ['mod', 'download'], { cwd: sourceDir, stdio: 'inherit' });
+if (download.status !== 0) {
+  console.error('embedded-mongodb: go mod download failed (see above)');
+  process.exit(download.status ?? 1);
+}
+const modFile = writePatchedFerretdb(go, sourceDir, path.join(path.dirname(binary), 'build'));
 // No VCS stamping: it needs a git checkout that Go trusts, and nothing reads it.
-const result = spawnSync(go, ['build', '-buildvcs=false', '-o', binary, '.'], {
+const result = spawnSync(go, ['build', '-buildvcs=false', '-modfile', modFile, '-o', binary, '.'], {
   cwd: sourceDir,
   stdio: 'inherit',
 });

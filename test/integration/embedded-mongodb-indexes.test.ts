@@ -1,0 +1,110 @@
+// The embedded server answers equality on `_id` and on a unique index's first field from the index
+// (scripts/lib/ferretdb-overlay.ts), and still answers every other query by reading the table.
+// SQLite's own query plan, which FerretDB's explain returns, says which one it did.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { MongoClient, type Collection, type Db, type Document } from 'mongodb';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../scripts/lib/embedded-mongodb.ts';
+
+interface Row {
+  _id: number | string;
+  key: string;
+  license_id: number;
+  hash: string;
+}
+
+describe('embedded MongoDB: lookups through indexes', function () {
+  this.timeout(60_000);
+
+  let server: EmbeddedMongo;
+  let dataDir: string;
+  let client: MongoClient;
+  let db: Db;
+  let rows: Collection<Row>;
+
+  before(async function () {
+    // The plans below are SQLite's; a real MongoDB explains itself differently.
+    if (process.env.MONGO_URL) this.skip();
+    dataDir = await mkdtemp(path.join(tmpdir(), 'emdb-index-'));
+    server = await startEmbeddedMongo({ dir: dataDir });
+    client = await MongoClient.connect(server.url);
+    db = client.db('indexes');
+    rows = db.collection<Row>('rows');
+    await rows.createIndex({ key: 1 }, { unique: true });
+    await rows.createIndex({ license_id: 1, hash: 1 }, { unique: true });
+    await rows.createIndex({ hash: 1 });
+    await rows.insertMany([
+      { _id: 1, key: 'K-1', license_id: 7, hash: 'aa' },
+      { _id: 2, key: 'K<2>', license_id: 7, hash: 'bb' },
+      { _id: 'three', key: 'K-3', license_id: 8, hash: 'aa' },
+    ]);
+  });
+
+  after(async function () {
+    await client?.close();
+    await server?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function plan(filter: Document): Promise<string> {
+    const explained = await db.command({ explain: { find: 'rows', filter } });
+    return JSON.stringify(explained.queryPlanner);
+  }
+
+  it('looks an integer _id up in the _id index', async function () {
+    expect(await plan({ _id: 1 })).to.match(/USING INDEX \S+__id_ /);
+    expect(await rows.findOne({ _id: 1 })).to.include({ key: 'K-1' });
+  });
+
+  it('looks a string _id up in the _id index', async function () {
+    expect(await plan({ _id: 'three' })).to.match(/USING INDEX \S+__id_ /);
+    expect(await rows.findOne({ _id: 'three' })).to.include({ key: 'K-3' });
+  });
+
+  it('uses the _id index when the filter holds more than the _id, and applies the rest', async function () {
+    expect(await plan({ _id: 1, key: 'K-3' })).to.match(/USING INDEX \S+__id_ /);
+    expect(await rows.findOne({ _id: 1, key: 'K-3' })).to.equal(null);
+    expect(await rows.findOne({ _id: 1, key: 'K-1' })).to.include({ license_id: 7 });
+  });
+
+  it('looks a unique field up in its index', async function () {
+    expect(await plan({ key: 'K-1' })).to.match(/USING INDEX \S+_key_1 /);
+    expect(await rows.findOne({ key: 'K-1' })).to.include({ _id: 1 });
+  });
+
+  it('uses a compound unique index for its first field, and finds every match', async function () {
+    expect(await plan({ license_id: 7 })).to.match(/USING INDEX \S+_license_id_1_hash_1 /);
+    const found = await rows.find({ license_id: 7 }).sort({ _id: 1 }).toArray();
+    expect(found.map(row => row._id)).to.deep.equal([1, 2]);
+  });
+
+  it('looks every value of an $in on _id up in the _id index', async function () {
+    expect(await plan({ _id: { $in: [1, 'three', 99] } })).to.match(/USING INDEX \S+__id_ /);
+    const found = await rows.find({ _id: { $in: [1, 'three', 99] } }).toArray();
+    expect(found.map(row => row.key).sort()).to.deep.equal(['K-1', 'K-3']);
+  });
+
+  it('reads the table for an $in holding a value JSON escapes, and still finds it', async function () {
+    expect(await plan({ key: { $in: ['K-1', 'K<2>'] } })).to.match(/SCAN /);
+    expect(await rows.countDocuments({ key: { $in: ['K-1', 'K<2>'] } })).to.equal(2);
+  });
+
+  it('reads the table for a field whose index is not unique (it may hold arrays)', async function () {
+    expect(await plan({ hash: 'aa' })).to.match(/SCAN /);
+    expect(await rows.countDocuments({ hash: 'aa' })).to.equal(2);
+  });
+
+  it('reads the table for a string JSON escapes, and still finds it', async function () {
+    expect(await plan({ key: 'K<2>' })).to.match(/SCAN /);
+    expect(await rows.findOne({ key: 'K<2>' })).to.include({ _id: 2 });
+  });
+
+  it('updates and deletes by _id through the index', async function () {
+    await rows.updateOne({ _id: 2 }, { $set: { hash: 'cc' } });
+    expect(await rows.findOne({ _id: 2 })).to.include({ hash: 'cc' });
+    await rows.deleteOne({ _id: 'three' });
+    expect(await rows.countDocuments({})).to.equal(2);
+  });
+});

@@ -1,4 +1,4 @@
-// The embedded server answers equality on `_id` and on a unique index's first field from the index
+// The embedded server answers equality and `$in` on `_id` and on an index's first field from the index
 // (scripts/lib/ferretdb-overlay.ts), and still answers every other query by reading the table.
 // SQLite's own query plan, which FerretDB's explain returns, says which one it did.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,6 +13,7 @@ interface Row {
   key: string;
   license_id: number;
   hash: string;
+  tags?: string[] | string;
 }
 
 describe('embedded MongoDB: lookups through indexes', function () {
@@ -34,11 +35,13 @@ describe('embedded MongoDB: lookups through indexes', function () {
     rows = db.collection<Row>('rows');
     await rows.createIndex({ key: 1 }, { unique: true });
     await rows.createIndex({ license_id: 1, hash: 1 }, { unique: true });
-    await rows.createIndex({ hash: 1 });
+    await rows.createIndex({ tags: 1 });
+    await rows.createIndex({ hash: 1, key: 1 });
     await rows.insertMany([
       { _id: 1, key: 'K-1', license_id: 7, hash: 'aa' },
       { _id: 2, key: 'K<2>', license_id: 7, hash: 'bb' },
-      { _id: 'three', key: 'K-3', license_id: 8, hash: 'aa' },
+      { _id: 'three', key: 'K-3', license_id: 8, hash: 'aa', tags: ['blue', 'red'] },
+      { _id: 4, key: 'K-4', license_id: 9, hash: 'dd', tags: 'blue' },
     ]);
   });
 
@@ -91,9 +94,23 @@ describe('embedded MongoDB: lookups through indexes', function () {
     expect(await rows.countDocuments({ key: { $in: ['K-1', 'K<2>'] } })).to.equal(2);
   });
 
-  it('reads the table for a field whose index is not unique (it may hold arrays)', async function () {
-    expect(await plan({ hash: 'aa' })).to.match(/SCAN /);
-    expect(await rows.countDocuments({ hash: 'aa' })).to.equal(2);
+  it('looks a plain index field up in its index, with the arrays stored there', async function () {
+    expect(await plan({ tags: 'blue' })).to.match(/MULTI-INDEX OR/);
+    expect(await plan({ tags: 'blue' })).to.not.match(/SCAN /);
+    const found = await rows.find({ tags: 'blue' }).sort({ key: 1 }).toArray();
+    expect(found.map(row => row.key)).to.deep.equal(['K-3', 'K-4']);
+    expect(await rows.countDocuments({ tags: { $in: ['red', 'green'] } })).to.equal(1);
+  });
+
+  it('prefers a unique index to a plain one', async function () {
+    expect(await plan({ hash: 'aa', key: 'K-1' })).to.match(/USING INDEX \S+_key_1 /);
+    expect(await rows.findOne({ hash: 'aa', key: 'K-1' })).to.include({ _id: 1 });
+  });
+
+  it('reads the table for a field no index leads', async function () {
+    expect(await plan({ license_id: { $gt: 7 } })).to.match(/SCAN /);
+    expect(await plan({ key: { $regex: '^K' } })).to.match(/SCAN /);
+    expect(await rows.countDocuments({ license_id: { $gt: 7 } })).to.equal(2);
   });
 
   it('reads the table for a string JSON escapes, and still finds it', async function () {
@@ -105,6 +122,6 @@ describe('embedded MongoDB: lookups through indexes', function () {
     await rows.updateOne({ _id: 2 }, { $set: { hash: 'cc' } });
     expect(await rows.findOne({ _id: 2 })).to.include({ hash: 'cc' });
     await rows.deleteOne({ _id: 'three' });
-    expect(await rows.countDocuments({})).to.equal(2);
+    expect(await rows.countDocuments({})).to.equal(3);
   });
 });

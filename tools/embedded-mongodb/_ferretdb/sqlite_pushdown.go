@@ -20,25 +20,21 @@ const maxInValues = 1000
 // collection can answer, and returns it as SQL with its arguments. FerretDB filters every
 // document the query returns again, so the condition only has to keep every document that
 // matches:
-//   - the field is `_id` or the first field of a unique index, with no dot: MongoDB's equality
-//     also matches an array's elements, which this condition would miss, and a unique index on
-//     an array field is rare enough that the project's models have none
-//     (test/unit/indexed-fields.test.ts checks it); a plain index may well be on one (tags);
+//   - the field is `_id` or the first field of an index, with no dot;
 //   - the condition is an equality or an `$in` of strings, ObjectIds or integers, whose JSON
-//     text is the same however it is written: strings only when JSON needs no escape in them.
+//     text is the same however it is written: strings only when JSON needs no escape in them;
+//   - MongoDB's equality also matches an array holding the value, so for any field but `_id`
+//     the condition also keeps every document whose field is an array (JSON text from `[` up to
+//     the next character, `\`): a second range of the same index, empty where no array is stored.
 //
-// The condition's expression is the one the index is built on (registry.go's indexesCreate),
-// so SQLite looks the values up in the index instead of reading the table.
+// The expression is the one the index is built on (registry.go's indexesCreate), so SQLite
+// looks the values up in the index instead of reading the table.
 func indexedCondition(meta *metadata.Collection, filter *types.Document) (string, []any, bool) {
 	if filter == nil {
 		return "", nil, false
 	}
 
-	for _, key := range orderedKeys(filter) {
-		if key == "" || strings.ContainsAny(key, ".$\"\\") || !hasUniqueIndexOn(meta, key) {
-			continue
-		}
-
+	for _, key := range indexedKeys(meta, filter) {
 		v, err := filter.Get(key)
 		if err != nil {
 			continue
@@ -46,42 +42,61 @@ func indexedCondition(meta *metadata.Collection, filter *types.Document) (string
 
 		column := fmt.Sprintf("%s->%q", metadata.DefaultColumn, key)
 
+		var condition string
+		var args []any
+
 		if text, ok := plainJSON(v); ok {
-			return column + " = ?", []any{text}, true
+			condition, args = column+" = ?", []any{text}
+		} else if values, ok := inValues(v); ok {
+			condition, args = column+" IN (?"+strings.Repeat(", ?", len(values)-1)+")", values
+		} else {
+			continue
 		}
 
-		if values, ok := inValues(v); ok {
-			return column + " IN (?" + strings.Repeat(", ?", len(values)-1) + ")", values, true
+		if key != "_id" {
+			condition = fmt.Sprintf("(%s OR (%s >= '[' AND %s < '\\'))", condition, column, column)
 		}
+
+		return condition, args, true
 	}
 
 	return "", nil, false
 }
 
-// orderedKeys puts `_id` first: its index is unique, so it narrows the most.
-func orderedKeys(filter *types.Document) []string {
-	keys := filter.Keys()
-	for i, key := range keys {
-		if key == "_id" && i > 0 {
-			return append([]string{"_id"}, append(keys[:i:i], keys[i+1:]...)...)
+// indexedKeys are the filter's fields that lead an index, `_id` first (unique and never an
+// array), then those of unique indexes, then the rest: the first usable one narrows the most.
+func indexedKeys(meta *metadata.Collection, filter *types.Document) []string {
+	var ranked [3][]string
+
+	for _, key := range filter.Keys() {
+		if key == "" || strings.ContainsAny(key, ".$\"\\") {
+			continue
+		}
+
+		if key == "_id" {
+			ranked[0] = append(ranked[0], key)
+			continue
+		}
+
+		rank := 0
+
+		for _, index := range meta.Settings.Indexes {
+			if len(index.Key) > 0 && index.Key[0].Field == key {
+				if index.Unique {
+					rank = 1
+					break
+				}
+
+				rank = 2
+			}
+		}
+
+		if rank > 0 {
+			ranked[rank] = append(ranked[rank], key)
 		}
 	}
 
-	return keys
-}
-
-func hasUniqueIndexOn(meta *metadata.Collection, field string) bool {
-	if field == "_id" {
-		return true
-	}
-
-	for _, index := range meta.Settings.Indexes {
-		if index.Unique && len(index.Key) > 0 && index.Key[0].Field == field {
-			return true
-		}
-	}
-
-	return false
+	return append(append(ranked[0], ranked[1]...), ranked[2]...)
 }
 
 // inValues are the JSON texts of `{$in: [...]}`, when every value has one spelling only.

@@ -160,6 +160,13 @@ export async function deleteNamespace(redisUrl: string, namespace: string): Prom
 
 /** Node arguments that make a server write a V8 CPU profile into `dir` (BENCH_CPU_PROF). */
 export function profileArgs(dir: string | undefined, label: string): string[] {
-  if (!dir) return [];
-  return ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`, `--cpu-prof-name=${label}.${process.pid}.cpuprofile`];
+  // BENCH_NODE_ARGS: extra V8/Node flags for every server, e.g. `--trace-gc` to see pauses.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  if (!dir) return extra;
+  return [
+    ...extra,
+    '--cpu-prof',
+    `--cpu-prof-dir=${path.resolve(dir)}`,
+    `--cpu-prof-name=${label}.${process.pid}.cpuprofile`,
+  ];
 }

@@ -146,7 +146,7 @@ function settingsFromEnv(): Settings {
     licenses: licenses.sort((a, b) => a - b),
     topologies,
     scenarios,
-    verifyPool: envInt('BENCH_VERIFY_POOL', 1000, HEARTBEAT_ACTIVATIONS + 100),
+    verifyPool: envInt('BENCH_VERIFY_POOL', 10_000, HEARTBEAT_ACTIVATIONS + 100),
     slowConnections: envInt('BENCH_SLOW_CONNECTIONS', 4, 1),
   };
 }

@@ -4,9 +4,9 @@
  *
  *   1. a warm-up on the test license (the HTTP path's code compiled);
  *   2. cold verify: every request the next license, never verified before, for BENCH_SECONDS, over
- *      BENCH_GROWTH_CONNECTIONS connections (few: on the embedded database a cold read scans whole
- *      collections, and many in flight would only queue there). The client deadline and the database
- *      socket timeout are raised for this run so that slow reads are measured rather than cut at 2 s;
+ *      BENCH_SLOW_CONNECTIONS connections (few: cold reads are bound by the database, and many in
+ *      flight would only queue there). The client deadline and the database socket timeout are raised
+ *      for this run so that slow reads are measured rather than cut at 2 s;
  *   3. warm verify spread uniformly over the licenses step 2 loaded (their views are cached);
  *   4. memory per cached license (view-memory.ts, the server's own classes) and the view cache's hit
  *      rate for Zipf(1.0) over all N keys (zipf.ts).
@@ -19,7 +19,7 @@ import type { GrowthRow } from './report.ts';
 import type { ViewMemory } from './view-memory.ts';
 import { zipfHitRate } from './zipf.ts';
 
-/** Timeouts for the growth runs only: a cold read on a large embedded database takes seconds. */
+/** Timeouts for the growth runs only: a slow cold read is measured, not cut at the client deadline. */
 const SLOW_READS = {
   CLIENT_REQUEST_TIMEOUT_MS: '120000',
   REQUEST_TIMEOUT_MS: '120000',

@@ -41,6 +41,7 @@ import {
   isPinned,
   lastLine,
   launch,
+  pinProcess,
   reachable,
   request,
   setUpPinning,
@@ -391,6 +392,12 @@ async function main(): Promise<void> {
     const mongo = await startEmbeddedMongo({ dir: tempDir });
     adoptMongo(mongo, tempDir);
     dbPid = mongo.pid;
+    // BENCH_DB_CORE: where the embedded database runs (the servers' core by default). Production keeps
+    // the database on other machines; on two cores, the other core is the load generator's.
+    const dbCore = envInt('BENCH_DB_CORE', SERVER_CORE, 0);
+    if (isPinned() && dbCore !== SERVER_CORE && dbPid !== undefined && pinProcess(dbPid, dbCore)) {
+      notes.push(`the embedded database moved to core ${dbCore} (BENCH_DB_CORE)`);
+    }
     mongoBase = mongo.url;
   } else {
     notes.push('MONGO_URL given: the database server is not pinned and its CPU is not sampled');

@@ -69,6 +69,11 @@ export function setUpPinning(): boolean {
   return can;
 }
 
+/** Moves a running process, every thread of it, to one core. */
+export function pinProcess(pid: number, core: number): boolean {
+  return spawnSync('taskset', ['-a', '-p', '-c', String(core), String(pid)]).status === 0;
+}
+
 export function adoptMongo(mongo: EmbeddedMongo, tempDir: string): void {
   state.mongo = mongo;
   state.tempDir = tempDir;

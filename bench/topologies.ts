@@ -158,9 +158,11 @@ export async function deleteNamespace(redisUrl: string, namespace: string): Prom
   return deleted;
 }
 
-/** Node arguments that make a server write a V8 CPU profile into `dir` (BENCH_CPU_PROF). */
-export function profileArgs(dir: string | undefined, label: string): string[] {
-  // BENCH_NODE_ARGS: extra V8/Node flags for every server, e.g. `--trace-gc` to see pauses.
+/**
+ * Node arguments of every server the bench starts: BENCH_NODE_ARGS (e.g. `--trace-gc`), and a V8 CPU
+ * profile written into `dir` when one is given (BENCH_CPU_PROF).
+ */
+export function serverNodeArgs(dir: string | undefined, label: string): string[] {
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   if (!dir) return extra;
   return [

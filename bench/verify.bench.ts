@@ -87,7 +87,7 @@ import { seedPools } from './seed.ts';
 import {
   PUBLIC_RATE_LIMIT,
   TOPOLOGIES,
-  profileArgs,
+  serverNodeArgs,
   startTopology,
   stopTopology,
   type Deployment,
@@ -243,7 +243,7 @@ async function measureBare(run: number, s: Settings, st: RunState): Promise<void
   const bare = launch(
     'bare',
     SERVER_CORE,
-    [...profileArgs(process.env.BENCH_CPU_PROF, 'bare'), 'bench/bare-server.ts'],
+    [...serverNodeArgs(process.env.BENCH_CPU_PROF, 'bare'), 'bench/bare-server.ts'],
     {
       ...process.env,
       PORT: String(port),
@@ -425,7 +425,7 @@ async function main(): Promise<void> {
     mongoUrl: mainDb,
     redisUrl,
     natsUrl,
-    nodeArgs: l => profileArgs(process.env.BENCH_CPU_PROF, l),
+    nodeArgs: l => serverNodeArgs(process.env.BENCH_CPU_PROF, l),
   };
   const st: RunState = { closed: [], open: [], bareRps: new Map(), bare: [], answerBytes: undefined, notes };
 

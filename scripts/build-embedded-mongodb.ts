@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { embeddedMongoBinary } from './lib/embedded-mongodb.ts';
-import { writePatchedFerretdb } from './lib/ferretdb-overlay.ts';
+import { writePatchedFerretdb } from './lib/ferretdb-patch.ts';
 
 const sourceDir = path.resolve(import.meta.dirname, '../tools/embedded-mongodb');
 const binary = embeddedMongoBinary();
@@ -38,7 +38,7 @@ function isUpToDate(): boolean {
   }
   // The patches applied to FerretDB are part of the build's input.
   const patches = [
-    path.resolve(import.meta.dirname, 'lib/ferretdb-overlay.ts'),
+    path.resolve(import.meta.dirname, 'lib/ferretdb-patch.ts'),
     path.join(sourceDir, '_ferretdb/sqlite_pushdown.go'),
   ];
   if (patches.some(file => statSync(file).mtimeMs >= built)) return false;

@@ -1,5 +1,5 @@
 // The embedded server answers equality and `$in` on `_id` and on an index's first field from the index
-// (scripts/lib/ferretdb-overlay.ts), and still answers every other query by reading the table.
+// (scripts/lib/ferretdb-patch.ts), and still answers every other query by reading the table.
 // SQLite's own query plan, which FerretDB's explain returns, says which one it did.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

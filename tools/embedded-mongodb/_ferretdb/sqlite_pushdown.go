@@ -1,5 +1,5 @@
 // This file is added to FerretDB's SQLite backend (package sqlite) at build time by
-// scripts/lib/ferretdb-overlay.ts; it is not part of the embedded-mongodb command itself
+// scripts/lib/ferretdb-patch.ts; it is not part of the embedded-mongodb command itself
 // (Go skips directories whose name starts with an underscore).
 
 package sqlite

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, constants, copyFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 
 interface Patch {
   file: string;
@@ -73,7 +73,7 @@ function replaceExactly(text: string, file: string, edit: Patch['edits'][number]
   if (found !== edit.count) {
     throw new Error(
       `embedded-mongodb: expected ${edit.count} of ${JSON.stringify(edit.from)} in ${file}, found ${found}: ` +
-        'the FerretDB module changed; review scripts/lib/ferretdb-overlay.ts',
+        'the FerretDB module changed; review scripts/lib/ferretdb-patch.ts',
     );
   }
   return text.split(edit.from).join(edit.to);

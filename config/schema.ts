@@ -61,6 +61,8 @@ export interface Config {
   metricsOnApiPort: boolean;
   /** How long a database socket may stay silent during an operation before it fails (503). */
   databaseSocketTimeoutMs: number;
+  /** A database command at least this slow is logged (command and collection only). */
+  databaseSlowCommandMs: number;
   /**
    * Port of the node health server (/health/live, /health/ready, /health) that nodes without the
    * gateway open for their probes (lib/infra/node-health.ts); null: none. Gateway nodes answer on PORT.

@@ -1,11 +1,13 @@
 /**
  * Database access for a service: connects the process's shared mongoose connection before the service
- * starts, makes sure the indexes of the models it owns exist (they carry the invariants), and adds a
- * `health` action the gateway asks for /health.
+ * starts, makes sure the indexes of the models it owns exist (they carry the invariants), records the
+ * commands' durations (lib/observability/database-metrics.ts), and adds a `health` action the gateway
+ * asks for /health.
  */
 import type { Model } from 'mongoose';
 import type { ServiceSchema } from 'moleculer';
 import { acquireDatabase, pingDatabase, releaseDatabase } from '../lib/infra/database.ts';
+import { unwatchDatabaseCommands, watchDatabaseCommands } from '../lib/observability/database-metrics.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any model, whatever its document type
 type AnyModel = Model<any>;
@@ -22,10 +24,12 @@ export function dbMixin(models: AnyModel[]): Partial<ServiceSchema> {
     },
     async started() {
       await acquireDatabase();
+      watchDatabaseCommands(this.broker);
       // createIndexes, not syncIndexes: never drop an index another version of the code still needs.
       await Promise.all(models.map(model => model.createIndexes()));
     },
     async stopped() {
+      unwatchDatabaseCommands(this.broker);
       await releaseDatabase();
     },
   };

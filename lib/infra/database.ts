@@ -4,6 +4,7 @@
  * (docs/storage.md): no transactions, no $lookup, no TTL or partial indexes.
  */
 import mongoose from 'mongoose';
+import type { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent, MongoClient } from 'mongodb';
 import { config } from '../../config/index.ts';
 import { succeedsWithin } from './deadline.ts';
 
@@ -13,6 +14,7 @@ mongoose.set('strictQuery', true);
 mongoose.set('bufferTimeoutMS', 2000);
 
 let connecting: Promise<typeof mongoose> | undefined;
+let watched: MongoClient | undefined;
 let users = 0;
 
 export async function acquireDatabase(): Promise<typeof mongoose> {
@@ -29,9 +31,13 @@ export async function acquireDatabase(): Promise<typeof mongoose> {
     socketTimeoutMS: config().databaseSocketTimeoutMs,
     autoIndex: false,
     maxPoolSize: 20,
+    // Each command's duration feeds /metrics and the slow-command log (lib/observability/database-metrics.ts).
+    monitorCommands: true,
   });
   try {
-    return await connecting;
+    const connected = await connecting;
+    watchCommands(connected.connection.getClient());
+    return connected;
   } catch (err) {
     connecting = undefined;
     users -= 1;
@@ -52,4 +58,44 @@ export async function pingDatabase(timeoutMs = 1000): Promise<boolean> {
   const db = mongoose.connection.db;
   if (mongoose.connection.readyState !== mongoose.ConnectionStates.connected || !db) return false;
   return succeedsWithin(async () => (await db.command({ ping: 1 })).ok === 1, timeoutMs);
+}
+
+/** One finished database command: its name, the collection it named (if any), how long it took. */
+export interface DatabaseCommand {
+  command: string;
+  collection: string;
+  ms: number;
+  ok: boolean;
+}
+
+type CommandListener = (command: DatabaseCommand) => void;
+const listeners = new Set<CommandListener>();
+
+/** Calls `listener` after every command of this process's connection; answers the function that stops it. */
+export function onDatabaseCommand(listener: CommandListener): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/**
+ * The driver names the collection only when a command starts, and its duration only when it ends: the
+ * started commands wait in a map by request id (bounded by the pool's in-flight commands).
+ */
+function watchCommands(client: MongoClient): void {
+  if (watched === client) return;
+  watched = client;
+  const collections = new Map<number, string>();
+  client.on('commandStarted', (e: CommandStartedEvent) => {
+    const target: unknown = e.command[e.commandName];
+    collections.set(e.requestId, typeof target === 'string' ? target : '');
+  });
+  const finish = (e: CommandSucceededEvent | CommandFailedEvent, ok: boolean) => {
+    const collection = collections.get(e.requestId) ?? '';
+    collections.delete(e.requestId);
+    if (listeners.size === 0) return;
+    const done: DatabaseCommand = { command: e.commandName, collection, ms: e.duration, ok };
+    for (const listener of listeners) listener(done);
+  };
+  client.on('commandSucceeded', e => finish(e, true));
+  client.on('commandFailed', e => finish(e, false));
 }

@@ -22,6 +22,8 @@ describe('GET /metrics exposure', function () {
       expect(res.status).to.equal(200);
       expect(res.text).to.include('http_requests_total');
       expect(res.text).to.include('process_memory_heap_size_used');
+      // The services' start-up created their indexes: database commands are counted from the first.
+      expect(res.text).to.match(/db_command_duration_seconds_count\{[^}]*command="createIndexes"/);
       for (const fact of HOST_FACTS) expect(res.text).to.not.match(fact);
     });
   });

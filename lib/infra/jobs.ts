@@ -13,10 +13,33 @@ import { config } from '../../config/index.ts';
 /** How long a stopping job may wait for its worker and connections to close. */
 const STOP_WITHIN_MS = 5000;
 
+/**
+ * Where in its period a task runs, the same on every replica. BullMQ runs each schedule from the moment
+ * it was first declared, and every service declares its schedules at start-up, so without an offset all
+ * tasks of one period run at the same instant and their database queries arrive as one burst: measured
+ * on the bench machine as a stall of the verify path every 15 s (docs/performance.md). A fixed offset
+ * per task name (FNV-1a of the name) spreads them over the period; it is a place in wall-clock time, so
+ * replicas and restarts agree on it.
+ */
+export function offsetInPeriod(name: string, everyMs: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i += 1) {
+    hash ^= name.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % everyMs;
+}
+
 export interface RepeatingJob {
   /** Runs the task once now, in this process (tests, shutdown flushes). */
   runNow(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** The first moment after `now` whose place in the period is `offset`. */
+function nextAtOffset(now: number, everyMs: number, offset: number): number {
+  const at = now - (now % everyMs) + offset;
+  return at > now ? at : at + everyMs;
 }
 
 export function startRepeatingJob(
@@ -37,7 +60,9 @@ export function startRepeatingJob(
   const declare = () =>
     queue.upsertJobScheduler(
       `${name}:every`,
-      { every: everyMs },
+      // BullMQ 5 ignores `offset` when declaring a schedule, but starts it at `startDate`: the first
+      // moment at this task's offset of the period. A schedule declared already keeps its times.
+      { every: everyMs, startDate: nextAtOffset(Date.now(), everyMs, offsetInPeriod(name, everyMs)) },
       { name, opts: { removeOnComplete: 50, removeOnFail: 200 } },
     );
   // Declared whenever the queue connection becomes ready: at start once Redis answers, and after every

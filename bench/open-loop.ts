@@ -46,7 +46,18 @@ export interface OpenLoopResult {
   sendLagP99Ms: number;
   /** Most requests waiting for a free connection at once. */
   maxQueued: number;
+  /**
+   * When the late answers came: per 100 ms of intended send time (wall clock, ms since the epoch, to
+   * set beside the servers' logs) with an answer later than 10 ms, how many and the latest; worst first.
+   */
+  lateWindows: { at: number; late: number; maxMs: number }[];
+  /** The generator's own pauses over 5 ms (its event loop not running: wall clock start, length). */
+  generatorPauses: { at: number; ms: number }[];
 }
+
+/** Late windows and pauses kept in a result: enough to find the causes, few enough to read. */
+const DIAGNOSTICS_KEPT = 20;
+const epoch = (t: number) => Math.round(performance.timeOrigin + t);
 
 const CRLF2 = Buffer.from('\r\n\r\n');
 
@@ -114,6 +125,17 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   let sent = 0;
   let maxQueued = 0;
   let scheduled = 0;
+  const late = new Map<number, { late: number; maxMs: number }>();
+  const pauses: { at: number; ms: number }[] = [];
+
+  const noteLate = (intended: number, ms: number) => {
+    if (ms <= 10) return;
+    const bucket = Math.floor(intended / 100);
+    const w = late.get(bucket) ?? { late: 0, maxMs: 0 };
+    w.late += 1;
+    w.maxMs = Math.max(w.maxMs, ms);
+    late.set(bucket, w);
+  };
 
   const start = performance.now() + 50;
   const measureFrom = start + o.warmupSeconds * 1000;
@@ -149,8 +171,10 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
         if (intended < 0) return;
         if (intended >= measureFrom && intended < end) {
           answered += 1;
-          if (status >= 200 && status < 300) latencies.add(performance.now() - intended);
+          const ms = performance.now() - intended;
+          if (status >= 200 && status < 300) latencies.add(ms);
           else non2xx += 1;
+          noteLate(intended, ms);
         }
         release(conn);
       }
@@ -180,8 +204,11 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   for (let i = 0; i < o.connections; i += 1) conns.push(connect());
 
   await new Promise<void>(resolve => {
+    let lastTick = performance.now();
     const tick = () => {
       const now = performance.now();
+      if (now - lastTick > 5 && now > measureFrom) pauses.push({ at: epoch(lastTick), ms: now - lastTick });
+      lastTick = now;
       if (now >= end) {
         resolve();
         return;
@@ -213,6 +240,14 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const now = performance.now();
   for (const t of queue) if (t >= measureFrom && t < end) latencies.add(now - t);
   for (const c of conns) if (c.intended >= measureFrom && c.intended < end) latencies.add(now - c.intended);
+  const lateWindows = [...late.entries()]
+    .map(([bucket, w]) => ({ at: epoch(bucket * 100), late: w.late, maxMs: Math.round(w.maxMs * 10) / 10 }))
+    .sort((a, b) => b.late - a.late)
+    .slice(0, DIAGNOSTICS_KEPT);
+  const generatorPauses = pauses
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, DIAGNOSTICS_KEPT)
+    .map(p => ({ at: p.at, ms: Math.round(p.ms * 10) / 10 }));
 
   const sorted = latencies.sorted();
   let within = 0;
@@ -235,5 +270,7 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     within10ms: within / total,
     sendLagP99Ms: percentile(lags.sorted(), 0.99),
     maxQueued,
+    lateWindows,
+    generatorPauses,
   };
 }

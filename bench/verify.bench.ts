@@ -66,6 +66,7 @@ import {
   type ClosedCell,
   type GrowthRow,
   type OpenCell,
+  type OpenSubject,
 } from './report.ts';
 import {
   ACTIVATION_LICENSES,
@@ -271,6 +272,26 @@ async function measureBare(run: number, s: Settings, st: RunState): Promise<void
   });
   st.bare.push(result);
   st.bareRps.set(run, result.rps);
+  if (s.open) {
+    // The yardstick's own tail at the same shares of its own peak: what the open-loop bound asks of the
+    // least a Node server can do on this machine.
+    for (const share of OPEN_SHARES) {
+      const rate = Math.max(1, Math.round(result.rps * share));
+      const open = await runLoad<OpenResult>(`run ${run} bare ${share * 100}%`, {
+        mode: 'open',
+        base,
+        scenario: { name: 'warm', label: 'bare', path: '/api/license/verify', body: WARM_VERIFY_BODY },
+        headers: CLIENT_HEADERS,
+        connections: s.openConnections,
+        warmupSeconds: OPEN_WARMUP_SECONDS,
+        seconds: s.openSeconds,
+        rate,
+        pids: pidsOf([bare]),
+      });
+      st.open.push({ topology: 'bare', share, run, result: open });
+      process.stderr.write(lateSummary(open));
+    }
+  }
   await stopProc(bare);
 }
 
@@ -325,12 +346,24 @@ async function measureTopology(
           pids,
         });
         st.open.push({ topology: key, share, run, result });
+        process.stderr.write(lateSummary(result));
       }
     }
     for (const sc of scenarios.slice(1)) await closed(sc);
   } finally {
     await stopTopology(d, redisUrl);
   }
+}
+
+/** Where an open loop's late answers came from, to set beside the servers' logs (times in UTC). */
+function lateSummary(r: OpenResult): string {
+  const time = (at: number) => new Date(at).toISOString().slice(11, 23);
+  const windows = r.lateWindows.slice(0, 8).map(w => `${time(w.at)} ${w.late} (max ${w.maxMs} ms)`);
+  const pauses = r.generatorPauses.slice(0, 8).map(p => `${time(p.at)} ${p.ms} ms`);
+  return (
+    `  late (>10 ms) by 100 ms of send time, worst first: ${windows.join(', ') || 'none'}\n` +
+    `  load generator paused: ${pauses.join(', ') || 'never over 5 ms'}\n`
+  );
 }
 
 function growthContext(s: Settings, start: StartOptions, redisUrl: string, db: string): GrowthContext {
@@ -355,8 +388,8 @@ function growthContext(s: Settings, start: StartOptions, redisUrl: string, db: s
   };
 }
 
-function label(key: TopologyKey): string {
-  return TOPOLOGIES.find(t => t.key === key)!.label;
+function label(key: OpenSubject): string {
+  return key === 'bare' ? 'bare node:http' : TOPOLOGIES.find(t => t.key === key)!.label;
 }
 
 async function main(): Promise<void> {
@@ -488,7 +521,7 @@ async function report(s: Settings, st: RunState, growth: GrowthRow[], notes: str
     closedRows(closed, x => [label(x.topology), SCENARIO_LABELS[x.scenario]]),
     2,
   );
-  const open = keys
+  const open = [...keys, 'bare' as const]
     .flatMap(k => OPEN_SHARES.map(share => summariseOpen(st.open, k, share)))
     .filter(x => x.rate !== null);
   if (open.length) {

@@ -57,14 +57,21 @@ export function startRepeatingJob(
   const queue = new Queue(name, { connection: queueConnection, prefix });
   // Without a listener BullMQ prints every connection error of a Redis outage to the console.
   queue.on('error', () => undefined);
-  const declare = () =>
-    queue.upsertJobScheduler(
-      `${name}:every`,
-      // BullMQ 5 ignores `offset` when declaring a schedule, but starts it at `startDate`: the first
-      // moment at this task's offset of the period. A schedule declared already keeps its times.
-      { every: everyMs, startDate: nextAtOffset(Date.now(), everyMs, offsetInPeriod(name, everyMs)) },
+  const id = `${name}:every`;
+  const offset = offsetInPeriod(name, everyMs);
+  const declare = async () => {
+    // A schedule declared already keeps its times when declared again; one declared at another place of
+    // the period (by a version before offsets) is declared afresh, which may skip one run.
+    const current = await queue.getJobScheduler(id);
+    if (current?.every && current.offset !== offset) await queue.removeJobScheduler(id);
+    // BullMQ 5 ignores `offset` when declaring a schedule, but starts it at `startDate`: the first moment
+    // at this task's offset of the period.
+    await queue.upsertJobScheduler(
+      id,
+      { every: everyMs, startDate: nextAtOffset(Date.now(), everyMs, offset) },
       { name, opts: { removeOnComplete: 50, removeOnFail: 200 } },
     );
+  };
   // Declared whenever the queue connection becomes ready: at start once Redis answers, and after every
   // reconnect. Never awaited here: a node starts, and serves what needs no Redis, while Redis is away.
   queueConnection.on('ready', () => {

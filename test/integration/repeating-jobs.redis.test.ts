@@ -54,6 +54,18 @@ describe('Repeating jobs', function () {
       await queue.close();
     });
 
+    /** The schedule as Redis holds it, once declared (until then BullMQ answers a shell without fields). */
+    async function declared(offset?: number) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const scheduler = await queue.getJobScheduler(`${name}:every`);
+        if (scheduler?.every && (offset === undefined || scheduler.offset === offset)) return scheduler;
+        if (Date.now() > deadline)
+          throw new Error(`the schedule was not declared within 10 s: ${JSON.stringify(scheduler)}`);
+        await new Promise(resolve => setTimeout(resolve, 50));
+      }
+    }
+
     it("declares its schedule in Redis with the name's offset", async function () {
       job = startRepeatingJob(
         name,
@@ -61,16 +73,26 @@ describe('Repeating jobs', function () {
         () => Promise.resolve(),
         () => undefined,
       );
-      // Until declared, BullMQ answers a shell without the schedule's fields.
-      let scheduler = await queue.getJobScheduler(`${name}:every`);
-      const deadline = Date.now() + 10_000;
-      while (!scheduler?.every && Date.now() < deadline) {
-        await new Promise(resolve => setTimeout(resolve, 50));
-        scheduler = await queue.getJobScheduler(`${name}:every`);
-      }
-      expect(scheduler?.every, 'the schedule was not declared within 10 s').to.not.equal(undefined);
-      expect(Number(scheduler!.every)).to.equal(60_000);
-      expect(scheduler!.offset).to.equal(offsetInPeriod(name, 60_000));
+      const scheduler = await declared();
+      expect(Number(scheduler.every)).to.equal(60_000);
+      expect(scheduler.offset).to.equal(offsetInPeriod(name, 60_000));
+    });
+
+    it('moves a schedule declared at another place of the period (an earlier version) to its offset', async function () {
+      await job?.stop();
+      await queue.removeJobScheduler(`${name}:every`);
+      // As versions before offsets declared it: from the moment of declaration.
+      await queue.upsertJobScheduler(`${name}:every`, { every: 60_000, startDate: Date.now() + 1 }, { name });
+      const old = await declared();
+      expect(old.offset).to.not.equal(offsetInPeriod(name, 60_000));
+      job = startRepeatingJob(
+        name,
+        60_000,
+        () => Promise.resolve(),
+        () => undefined,
+      );
+      const moved = await declared(offsetInPeriod(name, 60_000));
+      expect(Number(moved.every)).to.equal(60_000);
     });
   });
 });

@@ -12,6 +12,10 @@ import { succeedsWithin } from './deadline.ts';
 mongoose.set('strictQuery', true);
 // While disconnected, mongoose queues commands; a queued command fails after this long instead of 10 s.
 mongoose.set('bufferTimeoutMS', 2000);
+// No `create` per model at start-up: it fails with NamespaceExists on every start but the first, which
+// db_command_duration_seconds would count as database errors. createIndexes (db.mixin.ts) and the first
+// insert create a collection; reading one that does not exist yet answers nothing, as an empty one does.
+mongoose.set('autoCreate', false);
 
 let connecting: Promise<typeof mongoose> | undefined;
 let watched: MongoClient | undefined;

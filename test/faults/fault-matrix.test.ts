@@ -323,13 +323,17 @@ describe('fault matrix', function () {
   describe('after the rounds', function () {
     it('memory and open handles of the nodes that ran throughout stayed flat', function () {
       if (footprints.length < 2) this.skip();
-      const [first, last] = [footprints[0]!, footprints.at(-1)!];
+      // After round 1 a node's RSS may still be climbing to its plateau (today's runs measured the gateway
+      // at 281-400 MB after round 1 and 313-408 MB after round 3): with three rounds or more, growth is
+      // counted from round 2.
+      const first = footprints[footprints.length >= 3 ? 1 : 0]!;
+      const last = footprints.at(-1)!;
       // The admin nodes are restarted in every round (SIGTERM, SIGKILL): their numbers start afresh.
       for (const name of ['gateway', 'webhook', 'monitoring']) {
         const grownMb = (last[name]!.rssKb - first[name]!.rssKb) / 1024;
         report.push(
           `${name}: RSS ${Math.round(first[name]!.rssKb / 1024)} -> ${Math.round(last[name]!.rssKb / 1024)} MB, ` +
-            `fds ${first[name]!.fds} -> ${last[name]!.fds} (rounds 1 -> ${footprints.length})`,
+            `fds ${first[name]!.fds} -> ${last[name]!.fds} (rounds ${footprints.indexOf(first) + 1} -> ${footprints.length})`,
         );
         expect(grownMb, `${name} RSS growth`).to.be.below(Math.max(64, (first[name]!.rssKb / 1024) * 0.25));
         expect(last[name]!.fds - first[name]!.fds, `${name} open handles`).to.be.below(25);

@@ -134,6 +134,7 @@ export class NodeProcess {
   /** Exits the test did not ask for. */
   readonly unexpectedExits: string[] = [];
   private expectingExit = false;
+  private inspectorUrl: string | undefined;
 
   constructor(name: string, readyUrl: string, env: Record<string, string>) {
     this.name = name;
@@ -151,14 +152,21 @@ export class NodeProcess {
 
   start(): void {
     this.expectingExit = false;
-    const child = spawn(process.execPath, ['scripts/start.ts'], {
+    this.inspectorUrl = undefined;
+    // The inspector (loopback, a free port) lets the matrix force a full GC and read the heap that is
+    // left: RSS alone keeps whatever the allocator has not returned, so it rises and settles by chance.
+    const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', 'scripts/start.ts'], {
       cwd: ROOT,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
     const keep = (data: Buffer) => {
-      for (const line of data.toString().split('\n')) if (line.trim()) this.output.push(line);
+      for (const line of data.toString().split('\n')) {
+        const inspector = /^Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/\S+)/.exec(line);
+        if (inspector) this.inspectorUrl = inspector[1];
+        else if (line.trim()) this.output.push(line);
+      }
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
@@ -179,6 +187,38 @@ export class NodeProcess {
       timeoutMs,
       `${this.name} was not ready`,
     );
+  }
+
+  /** Bytes of V8 heap in use after a full garbage collection, asked over the node's inspector. */
+  async heapAfterGc(): Promise<number> {
+    if (!this.inspectorUrl) throw new Error(`${this.name} has no inspector`);
+    const socket = new WebSocket(this.inspectorUrl);
+    await new Promise<void>((resolve, reject) => {
+      socket.addEventListener('open', () => resolve(), { once: true });
+      socket.addEventListener('error', () => reject(new Error(`${this.name}: inspector not reachable`)), {
+        once: true,
+      });
+    });
+    let id = 0;
+    const pending = new Map<number, (result: Record<string, number>) => void>();
+    socket.addEventListener('message', event => {
+      const message = JSON.parse(String(event.data)) as { id?: number; result?: Record<string, number> };
+      if (message.id !== undefined) pending.get(message.id)?.(message.result ?? {});
+    });
+    const send = (method: string) =>
+      new Promise<Record<string, number>>(resolve => {
+        id += 1;
+        pending.set(id, resolve);
+        socket.send(JSON.stringify({ id, method }));
+      });
+    try {
+      // Twice: objects with finalizers or weak references are freed by the second collection.
+      await send('HeapProfiler.collectGarbage');
+      await send('HeapProfiler.collectGarbage');
+      return (await send('Runtime.getHeapUsage')).usedSize!;
+    } finally {
+      socket.close();
+    }
   }
 
   /** Sends a signal the test means (SIGTERM, SIGKILL) and waits for the exit; answers its code or signal. */

@@ -3,6 +3,13 @@
  * cluster-wide) finds candidates, and a flag flipped atomically per license decides which run
  * announces it, so two replicas or a repeated run never announce one expiry twice. A new end date set
  * by quick-edit re-arms the flag.
+ *
+ * End dates are calendar days (midnight UTC), so each minute's run looks up the end days of the last
+ * week by equality, which both MongoDB and the embedded server answer from the
+ * `(valid_until, expired_notified)` index; a range over all end dates made the embedded server read
+ * every license once a minute (0.9-2.5 s of its CPU at 10,000 licenses). The first run of each hour
+ * also sweeps the whole range, for what the week misses: an end date set further in the past, a run
+ * missed for more than a week, a date written by hand that is not a midnight.
  */
 import { LicenseModel } from '../../models/license.model.ts';
 import { dateOnly } from '../../lib/core/values.ts';
@@ -13,13 +20,27 @@ export const EXPIRY_JOB = { name: 'license-expiry', everyMs: 60_000 } as const;
 
 /** Candidates handled per run; the rest wait for the next minute. */
 const BATCH = 500;
+const DAY_MS = 86_400_000;
+/** End days each minute's run looks up. */
+const RECENT_DAYS = 7;
+
+/**
+ * The filter of one run: the end days of the last week, or, in the run of an hour's first minute, every
+ * end date that has passed. A license is valid through its end day, so the last day that has passed
+ * began a day before today.
+ */
+export function expiryCandidates(now: number): Record<string, unknown> {
+  if (new Date(now).getUTCMinutes() === 0) {
+    return { valid_until: { $ne: null, $lte: new Date(now - DAY_MS) }, expired_notified: false };
+  }
+  const lastPassed = Math.floor(now / DAY_MS) * DAY_MS - DAY_MS;
+  const days = Array.from({ length: RECENT_DAYS }, (_, i) => new Date(lastPassed - i * DAY_MS));
+  return { valid_until: { $in: days }, expired_notified: false };
+}
 
 /** Announces the expiries not announced yet; answers how many it announced. */
 export async function announceExpiries(svc: LicenseThis, now = Date.now()): Promise<number> {
-  const candidates = await LicenseModel.find(
-    { valid_until: { $ne: null, $lt: new Date(now) }, expired_notified: false },
-    { _id: 1, key: 1, valid_until: 1, customer_id: 1 },
-  )
+  const candidates = await LicenseModel.find(expiryCandidates(now), { _id: 1, key: 1, valid_until: 1, customer_id: 1 })
     .limit(BATCH)
     .lean();
   let fired = 0;

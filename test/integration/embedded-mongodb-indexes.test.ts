@@ -14,7 +14,10 @@ interface Row {
   license_id: number;
   hash: string;
   tags?: string[] | string;
+  until?: Date | null;
 }
+
+const day = (d: string) => new Date(`${d}T00:00:00Z`);
 
 describe('embedded MongoDB: lookups through indexes', function () {
   this.timeout(60_000);
@@ -38,11 +41,12 @@ describe('embedded MongoDB: lookups through indexes', function () {
     await rows.createIndex({ license_id: 1, hash: 1 }, { unique: true });
     await rows.createIndex({ tags: 1 });
     await rows.createIndex({ hash: 1, key: 1 });
+    await rows.createIndex({ until: 1, hash: 1 });
     await rows.insertMany([
-      { _id: 1, key: 'K-1', license_id: 7, hash: 'aa' },
-      { _id: 2, key: 'K<2>', license_id: 7, hash: 'bb' },
+      { _id: 1, key: 'K-1', license_id: 7, hash: 'aa', until: day('2026-12-01') },
+      { _id: 2, key: 'K<2>', license_id: 7, hash: 'bb', until: day('1969-07-20') },
       { _id: 'three', key: 'K-3', license_id: 8, hash: 'aa', tags: ['blue', 'red'] },
-      { _id: 4, key: 'K-4', license_id: 9, hash: 'dd', tags: 'blue' },
+      { _id: 4, key: 'K-4', license_id: 9, hash: 'dd', tags: 'blue', until: null },
     ]);
   });
 
@@ -106,6 +110,19 @@ describe('embedded MongoDB: lookups through indexes', function () {
   it('prefers a unique index to a plain one', async function () {
     expect(await plan({ hash: 'aa', key: 'K-1' })).to.match(/USING INDEX \S+_key_1 /);
     expect(await rows.findOne({ hash: 'aa', key: 'K-1' })).to.include({ _id: 1 });
+  });
+
+  it('looks dates up in an index, before 1970 too, and finds only dates', async function () {
+    const days = [day('2026-12-01'), day('1969-07-20'), day('2026-11-30')];
+    expect(await plan({ until: { $in: days } })).to.not.match(/SCAN /);
+    expect(await plan({ until: day('2026-12-01') })).to.match(/USING INDEX \S+_until_1_hash_1 /);
+    const found = await rows
+      .find({ until: { $in: days } })
+      .sort({ _id: 1 })
+      .toArray();
+    expect(found.map(row => row._id)).to.deep.equal([1, 2]);
+    // The same milliseconds as a number are not a date: FerretDB's own filter drops them.
+    expect(await rows.countDocuments({ until: day('2026-12-01').getTime() as never })).to.equal(0);
   });
 
   it('reads the table for a field no index leads', async function () {

@@ -17,8 +17,8 @@ describe('license expiry', function () {
   const expired: Array<{ license_id: number; valid_until: string }> = [];
 
   /** One run of the expiry job's task on this node's license service; answers how many it announced. */
-  function runExpiryJob(): Promise<number> {
-    return announceExpiries(broker.getLocalService('license') as unknown as LicenseThis);
+  function runExpiryJob(now = Date.now()): Promise<number> {
+    return announceExpiries(broker.getLocalService('license') as unknown as LicenseThis, now);
   }
 
   before(async function () {
@@ -92,5 +92,28 @@ describe('license expiry', function () {
     });
     await runExpiryJob();
     expect((await LicenseModel.findById(license.id).lean())!.expired_notified).to.equal(false);
+  });
+
+  it("announces an end date more than a week past in the run of an hour's first minute only", async function () {
+    const license = await broker.call<{ id: number }, Record<string, unknown>>('license.create', {
+      type: 'subscription',
+      max_activations: 1,
+      max_users: 1,
+      valid_from: '2020-01-01',
+      valid_until: '2099-12-31',
+    });
+    const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+    await LicenseModel.updateOne({ _id: license.id }, { $set: { valid_until: new Date(`${monthAgo}T00:00:00Z`) } });
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+
+    // Minute 5 of the hour: the last week's end days only.
+    await runExpiryJob(hour + 5 * 60_000 + 1000);
+    expect((await LicenseModel.findById(license.id).lean())!.expired_notified).to.equal(false);
+    expect(expired.find(e => e.license_id === license.id)).to.equal(undefined);
+
+    // The hour's first minute: every end date that has passed.
+    expect(await runExpiryJob(hour + 1000)).to.be.at.least(1);
+    const event = await eventually(() => expired.find(e => e.license_id === license.id), 'license.expired');
+    expect(event.valid_until).to.equal(monthAgo);
   });
 });

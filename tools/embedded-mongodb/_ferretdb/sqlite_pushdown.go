@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/FerretDB/FerretDB/internal/backends/sqlite/metadata"
 	"github.com/FerretDB/FerretDB/internal/types"
@@ -21,7 +22,7 @@ const maxInValues = 1000
 // document the query returns again, so the condition only has to keep every document that
 // matches:
 //   - the field is `_id` or the first field of an index, with no dot;
-//   - the condition is an equality or an `$in` of strings, ObjectIds or integers, whose JSON
+//   - the condition is an equality or an `$in` of strings, ObjectIds, integers or dates, whose JSON
 //     text is the same however it is written: strings only when JSON needs no escape in them;
 //   - MongoDB's equality also matches an array holding the value, so for any field but `_id`
 //     the condition also keeps every document whose field is an array (JSON text from `[` up to
@@ -151,6 +152,9 @@ func plainJSON(v any) (string, bool) {
 		return fmt.Sprint(v), true
 	case int64:
 		return fmt.Sprint(v), true
+	case time.Time:
+		// Stored as its milliseconds since the epoch (sjson's dateTimeType), as BSON keeps them.
+		return fmt.Sprint(v.UnixMilli()), true
 	default:
 		return "", false
 	}

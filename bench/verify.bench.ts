@@ -5,7 +5,9 @@
  *
  * One run = for each topology of topologies.ts, started fresh: closed-loop peak of each scenario of
  * scenarios.ts (verify warm, verify cold, heartbeat, activation) and open loop at 50% and 80% of that
- * run's warm-verify peak; and the bare server's peak. BENCH_RUNS runs (default 3), medians reported.
+ * run's warm-verify peak; and the bare server's peak, right after each topology's warm verify (the
+ * denominator of that topology's ratios) and once per run with its own open loop. BENCH_RUNS runs
+ * (default 3), medians reported.
  * Then cost growth (growth.ts): cold and warm verify, memory per cached license and the view cache's
  * Zipf hit rate, for each number of licenses in BENCH_LICENSES.
  *
@@ -235,13 +237,16 @@ interface RunState {
   open: OpenCell[];
   bareRps: Map<number, number>;
   bare: ClosedResult[];
+  /** Per run and topology (`<run>:<key>`): bare's peak measured right after that topology's warm verify. */
+  pairedBare: Map<string, ClosedResult>;
   answerBytes: number | undefined;
   notes: string[];
 }
 
-async function measureBare(run: number, s: Settings, st: RunState): Promise<void> {
+/** The bare server, answering as many bytes as the systems do, up and checked. */
+async function startBare(st: RunState): Promise<{ proc: ReturnType<typeof launch>; base: string }> {
   const port = await freePort();
-  const bare = launch(
+  const proc = launch(
     'bare',
     SERVER_CORE,
     [...serverNodeArgs(process.env.BENCH_CPU_PROF, 'bare'), 'bench/bare-server.ts'],
@@ -260,7 +265,11 @@ async function measureBare(run: number, s: Settings, st: RunState): Promise<void
     }
     return probe.status === 200;
   });
-  const result = await runLoad<ClosedResult>(`run ${run} bare`, {
+  return { proc, base };
+}
+
+function bareClosed(lbl: string, base: string, s: Settings, proc: ReturnType<typeof launch>): Promise<ClosedResult> {
+  return runLoad<ClosedResult>(lbl, {
     mode: 'closed',
     base,
     scenario: { name: 'warm', label: 'bare', path: '/api/license/verify', body: WARM_VERIFY_BODY },
@@ -268,8 +277,28 @@ async function measureBare(run: number, s: Settings, st: RunState): Promise<void
     connections: s.connections,
     warmupSeconds: s.warmupSeconds,
     seconds: s.seconds,
-    pids: pidsOf([bare]),
+    pids: pidsOf([proc]),
   });
+}
+
+/**
+ * Bare's peak right after a topology's warm verify (that topology idle meanwhile): the machine's speed
+ * drifts over minutes on a shared host (bare alone measured 25 to 60 us per request in one bench), so
+ * each topology's ratios are to the bare measured within the same minute.
+ */
+async function measurePairedBare(run: number, key: TopologyKey, s: Settings, st: RunState): Promise<void> {
+  const { proc, base } = await startBare(st);
+  try {
+    st.pairedBare.set(`${run}:${key}`, await bareClosed(`run ${run} bare beside ${label(key)}`, base, s, proc));
+  } finally {
+    await stopProc(proc);
+  }
+}
+
+/** Bare's own peak and its open loop at the same shares: the yardstick of the latency bound. */
+async function measureBare(run: number, s: Settings, st: RunState): Promise<void> {
+  const { proc: bare, base } = await startBare(st);
+  const result = await bareClosed(`run ${run} bare`, base, s, bare);
   st.bare.push(result);
   st.bareRps.set(run, result.rps);
   if (s.open) {
@@ -331,6 +360,7 @@ async function measureTopology(
       return result;
     };
     const warm = await closed(scenarios[0]!);
+    await measurePairedBare(run, key, s, st);
     if (s.open) {
       for (const share of OPEN_SHARES) {
         const rate = Math.max(1, Math.round(warm.rps * share));
@@ -460,7 +490,15 @@ async function main(): Promise<void> {
     natsUrl,
     nodeArgs: l => serverNodeArgs(process.env.BENCH_CPU_PROF, l),
   };
-  const st: RunState = { closed: [], open: [], bareRps: new Map(), bare: [], answerBytes: undefined, notes };
+  const st: RunState = {
+    closed: [],
+    open: [],
+    bareRps: new Map(),
+    bare: [],
+    pairedBare: new Map(),
+    answerBytes: undefined,
+    notes,
+  };
 
   for (let run = 1; run <= s.runs; run += 1) {
     for (const key of topologies) {
@@ -470,7 +508,7 @@ async function main(): Promise<void> {
     }
   }
   for (const cell of st.closed) {
-    const bare = st.bareRps.get(cell.run);
+    const bare = st.pairedBare.get(`${cell.run}:${cell.topology}`)?.rps ?? st.bareRps.get(cell.run);
     cell.ratio = bare ? cell.result.rps / bare : null;
   }
 
@@ -512,7 +550,18 @@ async function report(s: Settings, st: RunState, growth: GrowthRow[], notes: str
   );
   process.stdout.write(
     `bare node:http: ${bareMedian.rps?.toFixed(0) ?? '-'} req/s (runs: ${st.bare.map(b => b.rps.toFixed(0)).join(' / ')}), ` +
-      `${bareMedian.cpu?.toFixed(0) ?? '-'} us CPU per request\n\n`,
+      `${bareMedian.cpu?.toFixed(0) ?? '-'} us CPU per request\n`,
+  );
+  const keysMeasured = s.topologies.filter(k => st.closed.some(c => c.topology === k));
+  const paired = keysMeasured.map(k => {
+    const runs = Array.from({ length: s.runs }, (_, i) => st.pairedBare.get(`${i + 1}:${k}`));
+    const rates = runs.map(r => (r ? r.rps.toFixed(0) : '-')).join(' / ');
+    const cpus = runs.map(r => r?.serverCpuUsPerRequest ?? '-').join(' / ');
+    return `  beside ${label(k)}: ${rates} req/s, ${cpus} us CPU per request`;
+  });
+  process.stdout.write(
+    `bare node:http measured right after each topology's warm verify (the denominators of its ratios):\n` +
+      `${paired.join('\n')}\n\n`,
   );
   const keys = s.topologies.filter(k => st.closed.some(c => c.topology === k));
   const closed = keys.flatMap(k => s.scenarios.map(sc => summariseClosed(st.closed, k, sc))).filter(x => x.runs > 0);
@@ -544,7 +593,7 @@ async function report(s: Settings, st: RunState, growth: GrowthRow[], notes: str
     settings: s,
     answerBytes: st.answerBytes,
     targets: TARGETS,
-    bare: { median: bareMedian, runs: st.bare },
+    bare: { median: bareMedian, runs: st.bare, paired: Object.fromEntries(st.pairedBare) },
     closed: { summary: closed, runs: st.closed },
     open: { summary: open, runs: st.open },
     growth,

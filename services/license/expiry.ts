@@ -7,9 +7,9 @@
  * End dates are calendar days (midnight UTC), so each minute's run looks up the end days of the last
  * week by equality, which both MongoDB and the embedded server answer from the
  * `(valid_until, expired_notified)` index; a range over all end dates made the embedded server read
- * every license once a minute (0.9-2.5 s of its CPU at 10,000 licenses). The first run of each hour
- * also sweeps the whole range, for what the week misses: an end date set further in the past, a run
- * missed for more than a week, a date written by hand that is not a midnight.
+ * every license once a minute (0.9-2.5 s of its CPU at 10,000 licenses). The run in the first minute
+ * of each hour sweeps the whole range instead, for what the week misses: an end date set further in
+ * the past, runs missed for more than a week, a date written by hand that is not a midnight.
  */
 import { LicenseModel } from '../../models/license.model.ts';
 import { dateOnly } from '../../lib/core/values.ts';

@@ -206,9 +206,13 @@ export class NodeProcess {
       if (message.id !== undefined) pending.get(message.id)?.(message.result ?? {});
     });
     const send = (method: string) =>
-      new Promise<Record<string, number>>(resolve => {
+      new Promise<Record<string, number>>((resolve, reject) => {
         id += 1;
-        pending.set(id, resolve);
+        const timer = setTimeout(() => reject(new Error(`${this.name}: no answer to ${method} in 30 s`)), 30_000);
+        pending.set(id, result => {
+          clearTimeout(timer);
+          resolve(result);
+        });
         socket.send(JSON.stringify({ id, method }));
       });
     try {

@@ -508,7 +508,7 @@ async function main(): Promise<void> {
     }
   }
   for (const cell of st.closed) {
-    const bare = st.pairedBare.get(`${cell.run}:${cell.topology}`)?.rps ?? st.bareRps.get(cell.run);
+    const bare = st.pairedBare.get(`${cell.run}:${cell.topology}`)?.rps;
     cell.ratio = bare ? cell.result.rps / bare : null;
   }
 
@@ -552,8 +552,8 @@ async function report(s: Settings, st: RunState, growth: GrowthRow[], notes: str
     `bare node:http: ${bareMedian.rps?.toFixed(0) ?? '-'} req/s (runs: ${st.bare.map(b => b.rps.toFixed(0)).join(' / ')}), ` +
       `${bareMedian.cpu?.toFixed(0) ?? '-'} us CPU per request\n`,
   );
-  const keysMeasured = s.topologies.filter(k => st.closed.some(c => c.topology === k));
-  const paired = keysMeasured.map(k => {
+  const keys = s.topologies.filter(k => st.closed.some(c => c.topology === k));
+  const paired = keys.map(k => {
     const runs = Array.from({ length: s.runs }, (_, i) => st.pairedBare.get(`${i + 1}:${k}`));
     const rates = runs.map(r => (r ? r.rps.toFixed(0) : '-')).join(' / ');
     const cpus = runs.map(r => r?.serverCpuUsPerRequest ?? '-').join(' / ');
@@ -563,7 +563,6 @@ async function report(s: Settings, st: RunState, growth: GrowthRow[], notes: str
     `bare node:http measured right after each topology's warm verify (the denominators of its ratios):\n` +
       `${paired.join('\n')}\n\n`,
   );
-  const keys = s.topologies.filter(k => st.closed.some(c => c.topology === k));
   const closed = keys.flatMap(k => s.scenarios.map(sc => summariseClosed(st.closed, k, sc))).filter(x => x.runs > 0);
   printTable(
     CLOSED_HEADER,

@@ -12,15 +12,14 @@
  * the past, runs missed for more than a week, a date written by hand that is not a midnight.
  */
 import { LicenseModel } from '../../models/license.model.ts';
-import { dateOnly } from '../../lib/core/values.ts';
+import { dateOnly, startOfDay } from '../../lib/core/values.ts';
 import type { LicenseThis } from './state.ts';
-import { isExpired } from './verdict.ts';
+import { DAY_MS, isExpired } from './verdict.ts';
 
 export const EXPIRY_JOB = { name: 'license-expiry', everyMs: 60_000 } as const;
 
 /** Candidates handled per run; the rest wait for the next minute. */
 const BATCH = 500;
-const DAY_MS = 86_400_000;
 /** End days each minute's run looks up. */
 const RECENT_DAYS = 7;
 
@@ -33,7 +32,7 @@ export function expiryCandidates(now: number): Record<string, unknown> {
   if (new Date(now).getUTCMinutes() === 0) {
     return { valid_until: { $ne: null, $lte: new Date(now - DAY_MS) }, expired_notified: false };
   }
-  const lastPassed = Math.floor(now / DAY_MS) * DAY_MS - DAY_MS;
+  const lastPassed = startOfDay(now).getTime() - DAY_MS;
   const days = Array.from({ length: RECENT_DAYS }, (_, i) => new Date(lastPassed - i * DAY_MS));
   return { valid_until: { $in: days }, expired_notified: false };
 }

@@ -27,7 +27,7 @@ export const VERIFY_MESSAGES: Record<VerifyCode, string> = {
   TOO_MANY_USERS: 'Too many concurrent users for this license',
 };
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 export interface LicenseSnapshot {
   id: number;

@@ -6,8 +6,8 @@
 // killed with SIGKILL; three rounds. Asserted for every fault: nothing but the fast 503 with
 // Retry-After fails (no 500, no hang, no slow failure), warm verifies keep answering VALID, success is
 // back above 99% within 15 s, and no license holds more active activations than its max_activations.
-// After the rounds: no process crashed, the heap left after a full GC, RSS and open handles are flat. Then the rate limits without
-// Redis (docs/security.md) and a gateway that starts while Redis is down.
+// After the rounds: no process crashed; the heap left after a full GC, RSS and open handles are flat.
+// Then the rate limits without Redis (docs/security.md) and a gateway that starts while Redis is down.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -153,6 +153,8 @@ export interface LapsedSession {
 }
 
 const ADMITTED_FROM_MEMO: TouchResult = { admitted: true, moved: null };
+/** A shared admission's answer: the level move belongs to the caller that asked (announced once). */
+const sharedAnswer = (r: TouchResult): TouchResult => (r.moved ? { admitted: r.admitted, moved: null } : r);
 /** Admissions the memo holds at most; a prune brings it down to MEMO_PRUNED_TO. */
 const MEMO_MAX = 100_000;
 const MEMO_PRUNED_TO = 90_000;
@@ -167,6 +169,10 @@ export class SessionStore {
   /** Activations this process saw admitted recently: no need to ask Redis again within the interval. */
   private readonly recent = new Map<number, number>();
   private readonly refreshMs: number;
+  /** From this age on, a verify answered from the memo also refreshes it (refreshDue). */
+  private readonly refreshAheadMs: number;
+  /** Admissions of verifies on their way to Redis, by activation: concurrent ones share the answer. */
+  private readonly asking = new Map<number, Promise<TouchResult>>();
   /** Until when Redis counts as away (the last admission failed): admissions fail open at once. */
   private downUntil = 0;
 
@@ -175,12 +181,14 @@ export class SessionStore {
     this.timeoutMs = timeoutSeconds * 1000;
     // Well inside the timeout, so a session refreshed from memory is certainly still live in Redis.
     this.refreshMs = Math.min(30_000, this.timeoutMs / 4);
+    this.refreshAheadMs = (this.refreshMs * 3) / 4;
   }
 
   /**
    * Opens or refreshes the session of an activation; not admitted when max_users other sessions are
    * live. A heartbeat always asks Redis and is counted in its minute when admitted; verifies may be
-   * answered from the recent-admission memo.
+   * answered from the recent-admission memo, and concurrent verifies of one activation share one
+   * question to Redis (only the one that asked learns of a usage level move, so it is announced once).
    */
   async touch(
     licenseId: number,
@@ -189,10 +197,41 @@ export class SessionStore {
     heartbeat = false,
     now = Date.now(),
   ): Promise<TouchResult> {
-    if (!heartbeat && this.admittedRecently(activationId, now)) return ADMITTED_FROM_MEMO;
+    if (!heartbeat) {
+      if (this.admittedRecently(activationId, now)) return ADMITTED_FROM_MEMO;
+      const asked = this.asking.get(activationId);
+      if (asked) return asked.then(sharedAnswer);
+    }
+    return this.ask(licenseId, activationId, maxUsers, heartbeat, now);
+  }
+
+  /**
+   * True when the activation's memo is in its last quarter and nobody is asking Redis about it: the
+   * caller answers from the memo and refreshes it in the background (refresh), so a machine verifying
+   * all the time never finds its memo expired and never sends a burst of admissions at once.
+   */
+  refreshDue(activationId: number, now = Date.now()): boolean {
+    const last = this.recent.get(activationId);
+    return last !== undefined && now - last >= this.refreshAheadMs && !this.asking.has(activationId);
+  }
+
+  /** Asks Redis for the activation's session now, memo or not (the refresh refreshDue asks for). */
+  refresh(licenseId: number, activationId: number, maxUsers: number, now = Date.now()): Promise<TouchResult> {
+    return this.ask(licenseId, activationId, maxUsers, false, now);
+  }
+
+  private ask(
+    licenseId: number,
+    activationId: number,
+    maxUsers: number,
+    heartbeat: boolean,
+    now: number,
+  ): Promise<TouchResult> {
     // Redis known to be away: fail at once rather than wait for another command timeout.
-    if (now < this.downUntil || this.redis.status !== 'ready') throw new Error('Session store unavailable');
-    const reply = (await TOUCH_SCRIPT.run(
+    if (now < this.downUntil || this.redis.status !== 'ready') {
+      return Promise.reject(new Error('Session store unavailable'));
+    }
+    const asked = TOUCH_SCRIPT.run(
       this.redis,
       licenseKey(licenseId),
       ALL_SESSIONS,
@@ -206,10 +245,20 @@ export class SessionStore {
       `${licenseId}:${activationId}`,
       String(licenseId),
       heartbeat ? '1' : '0',
-    )) as number | [number, number, number, number];
-    const [admitted, moved] =
-      typeof reply === 'number' ? [reply, null] : [reply[0], { used: reply[1], previous: reply[2], level: reply[3] }];
-    return this.remember(activationId, admitted === 1, moved, now);
+    ).then(raw => {
+      const reply = raw as number | [number, number, number, number];
+      const [admitted, moved] =
+        typeof reply === 'number' ? [reply, null] : [reply[0], { used: reply[1], previous: reply[2], level: reply[3] }];
+      return this.remember(activationId, admitted === 1, moved, now);
+    });
+    // A heartbeat is counted in its minute: each one asks for itself.
+    if (heartbeat) return asked;
+    this.asking.set(activationId, asked);
+    const done = () => {
+      if (this.asking.get(activationId) === asked) this.asking.delete(activationId);
+    };
+    asked.then(done, done);
+    return asked;
   }
 
   /**

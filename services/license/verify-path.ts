@@ -166,9 +166,26 @@ export class VerifyPath {
     if (!releases) return undefined;
     const { code, activation } = evaluate(view, hardwareHash, now, opts.activationId);
     if (code !== 'VALID' || (activation && !opts.forceSession && this.sessions.admittedRecently(activation.id, now))) {
+      if (code === 'VALID' && activation && view.license && this.sessions.refreshDue(activation.id, now)) {
+        this.refreshSession(view.license, activation.id, now);
+      }
       return { answer: this.compose(view, releases, code, appVersion), activationId: activation?.id };
     }
     return undefined;
+  }
+
+  /**
+   * The session of an activation answered from the memo, refreshed in Redis behind the answer. A refusal
+   * (the seat was taken meanwhile) clears the memo, so the next verify asks and answers it; a failure
+   * leaves the memo to expire, and the next verify's own admission handles Redis being away.
+   */
+  private refreshSession(license: LicenseSnapshot, activationId: number, now: number): void {
+    this.sessions.refresh(license.id, activationId, license.max_users, now).then(
+      touched => {
+        if (touched.moved) this.onUsersLevel(license, touched.moved);
+      },
+      () => undefined,
+    );
   }
 
   /** The license's view, from the cache or loaded (concurrent loads of one key share one read). */

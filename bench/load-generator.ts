@@ -12,7 +12,7 @@
  */
 import { createRequire } from 'node:module';
 import { openLoop, type OpenLoopResult } from './open-loop.ts';
-import { MS_PER_TICK, Samples, coreBusy, coreTimes, percentile, ticksOf } from './lib/procfs.ts';
+import { MS_PER_TICK, Samples, coreBusy, coreTimes, percentile, threadTimes, ticksOf } from './lib/procfs.ts';
 import { bodySource, type Scenario } from './scenarios.ts';
 
 export interface LoadSpec {
@@ -44,6 +44,12 @@ export interface Usage {
   serverCpuUsPerRequest: number | null;
   /** The same for the database server (embedded FerretDB), when its process is known. */
   dbCpuUsPerRequest: number | null;
+  /**
+   * How long the servers' main threads waited, runnable, for a CPU, and how much their other threads
+   * (V8 workers, libuv) ran, as percentages of the run (procfs.ts threadTimes); null off Linux.
+   */
+  mainWaitPercent: number | null;
+  helpersCpu: number | null;
 }
 
 export interface ClosedResult extends Usage {
@@ -84,12 +90,14 @@ async function sampled<T>(spec: LoadSpec, work: () => Promise<T>, answers: (r: T
   const before = coreTimes();
   const serverBefore = ticksOf(spec.pids);
   const dbBefore = ticksOf(spec.dbPids);
+  const threadsBefore = threadTimes(spec.pids);
   const ownBefore = process.cpuUsage();
   const wallBefore = process.hrtime.bigint();
   const result = await work();
   const after = coreTimes();
   const serverAfter = ticksOf(spec.pids);
   const dbAfter = ticksOf(spec.dbPids);
+  const threadsAfter = threadTimes(spec.pids);
   const own = process.cpuUsage(ownBefore);
   const wallMs = Number(process.hrtime.bigint() - wallBefore) / 1e6;
   const serverMs =
@@ -108,6 +116,14 @@ async function sampled<T>(spec: LoadSpec, work: () => Promise<T>, answers: (r: T
       loadCpu: percentOfCore((own.user + own.system) / 1000),
       serverCpuUsPerRequest: serverMs === null || n === 0 ? null : Math.round((serverMs * 1000) / n),
       dbCpuUsPerRequest: dbMs === null || n === 0 ? null : Math.round((dbMs * 1000) / n),
+      mainWaitPercent:
+        threadsBefore && threadsAfter
+          ? percentOfCore((threadsAfter.mainWaitNs - threadsBefore.mainWaitNs) / 1e6)
+          : null,
+      helpersCpu:
+        threadsBefore && threadsAfter
+          ? percentOfCore((threadsAfter.helpersRunNs - threadsBefore.helpersRunNs) / 1e6)
+          : null,
     },
   ];
 }

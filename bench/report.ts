@@ -160,6 +160,8 @@ export interface OpenSummary {
   unanswered: number;
   sendLagP99Ms: number | null;
   cpuUsPerRequest: number | null;
+  /** The servers' main threads waiting for a CPU, % of the run (median of runs). */
+  mainWaitPercent: number | null;
   target: string;
   pass: boolean | null;
 }
@@ -186,6 +188,7 @@ export function summariseOpen(cells: OpenCell[], topology: OpenSubject, share: n
     unanswered,
     sendLagP99Ms: median(mine.map(c => c.result.sendLagP99Ms)),
     cpuUsPerRequest: median(mine.map(c => c.result.serverCpuUsPerRequest ?? NaN)),
+    mainWaitPercent: median(mine.map(c => c.result.mainWaitPercent ?? NaN)),
     target: judged
       ? `${topology === 'bare' ? 'same bound for bare: ' : ''}p99 <= ${TARGETS.openP99Ms}, max <= ${TARGETS.openMaxMs} ms`
       : '',
@@ -209,6 +212,7 @@ export const OPEN_HEADER = [
   'unanswered',
   'send lag p99',
   'cpu us/req',
+  'main waited %',
   'target',
 ];
 
@@ -226,6 +230,7 @@ export function openRows(summaries: OpenSummary[], label: (k: OpenSubject) => st
     String(s.unanswered),
     fixed(s.sendLagP99Ms, 2),
     fixed(s.cpuUsPerRequest, 0),
+    fixed(s.mainWaitPercent, 1),
     s.target ? `${s.target} ${s.pass ? 'PASS' : 'FAIL'}` : '',
   ]);
 }

@@ -388,11 +388,13 @@ async function measureTopology(
 /** Where an open loop's late answers came from, to set beside the servers' logs (times in UTC). */
 function lateSummary(r: OpenResult): string {
   const time = (at: number) => new Date(at).toISOString().slice(11, 23);
+  const pct = (x: number | null) => (x === null ? 'unknown' : `${x.toFixed(1)}%`);
   const windows = r.lateWindows.slice(0, 8).map(w => `${time(w.at)} ${w.late} (max ${w.maxMs} ms)`);
   const pauses = r.generatorPauses.slice(0, 8).map(p => `${time(p.at)} ${p.ms} ms`);
   return (
     `  late (>10 ms) by 100 ms of send time, worst first: ${windows.join(', ') || 'none'}\n` +
-    `  load generator paused: ${pauses.join(', ') || 'never over 5 ms'}\n`
+    `  load generator paused: ${pauses.join(', ') || 'never over 5 ms'}\n` +
+    `  server main threads waited for a CPU ${pct(r.mainWaitPercent)} of the run; their other threads ran ${pct(r.helpersCpu)} of a core\n`
   );
 }
 

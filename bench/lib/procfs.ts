@@ -2,7 +2,7 @@
  * What the bench reads from /proc: how busy each core was, how much CPU a process used, its memory,
  * and the machine's CPU model. Everything degrades to "unknown" off Linux.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 
 /** Per-core [busy, total] jiffies from /proc/stat (busy: all but idle and iowait); empty where it does not exist. */
@@ -63,6 +63,29 @@ export function ticksOf(pids: number[]): number | null {
     sum += ticks;
   }
   return sum;
+}
+
+/**
+ * From the scheduler's own accounts (/proc/<pid>/task/<tid>/schedstat, nanoseconds): how long the main
+ * threads of `pids` waited runnable for a CPU, and how long their other threads (V8's GC and compiler
+ * workers, libuv's pool) ran. Null where unreadable. A main thread waiting while nothing else of the
+ * machine is busy is waiting for its own helper threads: the tell of a process confined to one core.
+ */
+export function threadTimes(pids: number[]): { mainWaitNs: number; helpersRunNs: number } | null {
+  let mainWaitNs = 0;
+  let helpersRunNs = 0;
+  try {
+    for (const pid of pids) {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+        if (Number(tid) === pid) mainWaitNs += wait ?? 0;
+        else helpersRunNs += run ?? 0;
+      }
+    }
+  } catch {
+    return null;
+  }
+  return { mainWaitNs, helpersRunNs };
 }
 
 /** /proc/<pid>/stat counts in USER_HZ ticks, 100 per second on every Linux that matters. */

@@ -8,7 +8,9 @@
  *      flight would only queue there). The client deadline and the database socket timeout are raised
  *      for this run so that slow reads are measured rather than cut at 2 s;
  *   3. warm verify spread uniformly over the licenses step 2 loaded (their views are cached);
- *   4. memory per cached license (view-memory.ts, the server's own classes) and the view cache's hit
+ *   4. the bare server's peak right after (the machine's speed then: growthVerdicts compares each size's
+ *      CPU per request over it);
+ *   5. memory per cached license (view-memory.ts, the server's own classes) and the view cache's hit
  *      rate for Zipf(1.0) over all N keys (zipf.ts).
  */
 import type { ClosedResult } from './load-generator.ts';
@@ -38,6 +40,8 @@ export interface GrowthContext {
     opts: { warmupSeconds: number; seconds: number; connections?: number },
   ) => Promise<ClosedResult>;
   prepare: (base: string) => Promise<number>;
+  /** The bare server's closed-loop peak, measured now (the machine's speed beside this size's runs). */
+  bare: (label: string) => Promise<ClosedResult>;
   seconds: number;
   warmupSeconds: number;
   coldConnections: number;
@@ -102,12 +106,14 @@ export async function measureGrowth(
   } finally {
     await stopTopology(d, ctx.redisUrl);
   }
+  const bare = await ctx.bare(`growth ${licenses} bare`);
   return {
     licenses,
     stored,
     cold,
     warm,
     warmViews: Math.max(1, warmViews),
+    bare,
     memory: await viewMemory(licenses),
     zipf: await zipfHitRate(licenses),
   };

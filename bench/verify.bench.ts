@@ -398,8 +398,16 @@ function lateSummary(r: OpenResult): string {
   );
 }
 
-function growthContext(s: Settings, start: StartOptions, redisUrl: string, db: string): GrowthContext {
+function growthContext(s: Settings, st: RunState, start: StartOptions, redisUrl: string, db: string): GrowthContext {
   return {
+    bare: async lbl => {
+      const { proc, base } = await startBare(st);
+      try {
+        return await bareClosed(lbl, base, s, proc);
+      } finally {
+        await stopProc(proc);
+      }
+    },
     start: { ...start, mongoUrl: db },
     redisUrl,
     closed: (lbl, base, scenario, pids, o) =>
@@ -525,7 +533,7 @@ async function main(): Promise<void> {
         stored = (await seedPools(db, [{ code: POOLS.verify, count: n, activateHardware: BENCH_HARDWARE }])).licenses;
       }
       try {
-        growth.push(await measureGrowth(growthContext(s, start, redisUrl, db), n, db, stored + 1));
+        growth.push(await measureGrowth(growthContext(s, st, start, redisUrl, db), n, db, stored + 1));
       } catch (err) {
         // The main table is already measured: report it, and say what the growth run met.
         if (isAborting()) throw err;

@@ -287,9 +287,14 @@ function bareClosed(lbl: string, base: string, s: Settings, proc: ReturnType<typ
  * each topology's ratios are to the bare measured within the same minute.
  */
 async function measurePairedBare(run: number, key: TopologyKey, s: Settings, st: RunState): Promise<void> {
+  st.pairedBare.set(`${run}:${key}`, await bareNow(`run ${run} bare beside ${label(key)}`, s, st));
+}
+
+/** A bare server started, measured at its closed-loop peak and stopped: the machine's speed right now. */
+async function bareNow(lbl: string, s: Settings, st: RunState): Promise<ClosedResult> {
   const { proc, base } = await startBare(st);
   try {
-    st.pairedBare.set(`${run}:${key}`, await bareClosed(`run ${run} bare beside ${label(key)}`, base, s, proc));
+    return await bareClosed(lbl, base, s, proc);
   } finally {
     await stopProc(proc);
   }
@@ -400,14 +405,7 @@ function lateSummary(r: OpenResult): string {
 
 function growthContext(s: Settings, st: RunState, start: StartOptions, redisUrl: string, db: string): GrowthContext {
   return {
-    bare: async lbl => {
-      const { proc, base } = await startBare(st);
-      try {
-        return await bareClosed(lbl, base, s, proc);
-      } finally {
-        await stopProc(proc);
-      }
-    },
+    bare: lbl => bareNow(lbl, s, st),
     start: { ...start, mongoUrl: db },
     redisUrl,
     closed: (lbl, base, scenario, pids, o) =>

@@ -522,11 +522,12 @@ async function main(): Promise<void> {
 
   const growth: GrowthRow[] = [];
   if (s.growth) {
-    for (const n of s.licenses) {
+    for (const [i, n] of s.licenses.entries()) {
       let db = mainDb;
       let stored = seeded.licenses;
       if (n !== s.verifyPool) {
-        db = dbUrl(`license_bench_${process.pid}_n${n}`);
+        // The index keeps a size given twice (to see one size's spread) in a database of its own.
+        db = dbUrl(`license_bench_${process.pid}_${i}_n${n}`);
         process.stderr.write(`seeding ${n} licenses for the growth run ...\n`);
         stored = (await seedPools(db, [{ code: POOLS.verify, count: n, activateHardware: BENCH_HARDWARE }])).licenses;
       }

@@ -49,8 +49,29 @@ export interface GrowthRow {
   warmViews: number;
   /** The bare server's peak measured right after this size's runs: the machine's speed then. */
   bare?: ClosedResult;
+  /** Every round of warm verify and the bare run after it; `warm` and `bare` are the median one's. */
+  rounds?: GrowthRound[];
   memory: ViewMemory | null;
   zipf: ZipfResult | null;
+}
+
+export interface GrowthRound {
+  warm: ClosedResult;
+  bare: ClosedResult;
+}
+
+/** Warm CPU per request over bare's, of one round (null when either was not sampled). */
+export function roundQuotient(r: GrowthRound): number | null {
+  const warm = r.warm.serverCpuUsPerRequest;
+  const bare = r.bare.serverCpuUsPerRequest;
+  return warm && bare ? warm / bare : null;
+}
+
+/** The round whose quotient is the median (the lower middle of an even count). */
+export function medianRound(rounds: GrowthRound[]): GrowthRound {
+  if (rounds.length === 0) throw new Error('a growth size needs at least one round');
+  const ranked = [...rounds].sort((a, b) => (roundQuotient(a) ?? Infinity) - (roundQuotient(b) ?? Infinity));
+  return ranked[(ranked.length - 1) >> 1]!;
 }
 
 export function median(values: number[]): number | null {
@@ -248,11 +269,21 @@ export const GROWTH_HEADER = [
   'warm req/s',
   'warm cpu us/req',
   'bare cpu us/req',
+  'warm/bare (rounds)',
   'warm over',
   'heap B/view',
   'rss B/view',
   'Zipf(1.0) hit rate',
 ];
+
+/** The median round's quotient, then every round's: `x1.81 (1.77 / 1.81 / 1.93)`. */
+export function quotients(g: GrowthRow): string {
+  const each = (g.rounds ?? []).map(roundQuotient);
+  const mid = g.bare ? roundQuotient({ warm: g.warm, bare: g.bare }) : null;
+  if (mid === null) return '-';
+  const all = each.length > 1 ? ` (${each.map(q => (q === null ? '-' : q.toFixed(2))).join(' / ')})` : '';
+  return `x${mid.toFixed(2)}${all}`;
+}
 
 export function growthRows(rows: GrowthRow[]): string[][] {
   return rows.map(g => [
@@ -266,6 +297,7 @@ export function growthRows(rows: GrowthRow[]): string[][] {
     fixed(g.warm.rps, 0),
     fixed(g.warm.serverCpuUsPerRequest, 0),
     fixed(g.bare?.serverCpuUsPerRequest, 0),
+    quotients(g),
     `${g.warmViews} views`,
     fixed(g.memory?.heapPerViewBytes, 0),
     fixed(g.memory?.rssPerViewBytes, 0),
@@ -276,8 +308,9 @@ export function growthRows(rows: GrowthRow[]): string[][] {
 /**
  * The growth targets: warm cost flat within 10%, cold within 2x, from the fewest licenses to the most.
  * The sizes are measured minutes apart, and the machine's speed drifts over minutes (docs/performance.md),
- * so each size's CPU per request is divided by that of the bare server measured right after it; the
- * judged change is of those quotients. Result files from before the paired bare are judged raw.
+ * so each size's CPU per request is divided by that of the bare server measured right after it, and with
+ * several rounds per size the median round's quotient is the one judged. Result files from before the
+ * paired bare are judged raw.
  */
 export function growthVerdicts(rows: GrowthRow[]): string[] {
   if (rows.length < 2) return [];

@@ -6,7 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ClosedCell, ClosedSummary, GrowthRow, OpenCell, OpenSubject, OpenSummary } from './report.ts';
+import {
+  quotients,
+  type ClosedCell,
+  type ClosedSummary,
+  type GrowthRow,
+  type OpenCell,
+  type OpenSubject,
+  type OpenSummary,
+} from './report.ts';
 import { SCENARIO_LABELS } from './scenarios.ts';
 import { TOPOLOGIES } from './topologies.ts';
 
@@ -119,6 +127,7 @@ function growthTable(r: Results): string {
     int(g.warm.rps),
     int(g.warm.serverCpuUsPerRequest),
     int(g.bare?.serverCpuUsPerRequest),
+    quotients(g),
     `${int(g.warmViews)} views`,
     `${int(g.memory?.heapPerViewBytes)} B / ${int(g.memory?.rssPerViewBytes)} B`,
     g.zipf ? `${(100 * g.zipf.hitRate).toFixed(1)}%` : '-',
@@ -132,6 +141,7 @@ function growthTable(r: Results): string {
       'warm req/s',
       'warm CPU µs/req',
       'bare CPU µs/req beside it',
+      'warm over bare (each round)',
       'warm spread over',
       'heap / RSS per cached license',
       'Zipf(1.0) hit rate',

@@ -406,6 +406,7 @@ function lateSummary(r: OpenResult): string {
 function growthContext(s: Settings, st: RunState, start: StartOptions, redisUrl: string, db: string): GrowthContext {
   return {
     bare: lbl => bareNow(lbl, s, st),
+    rounds: s.runs,
     start: { ...start, mongoUrl: db },
     redisUrl,
     closed: (lbl, base, scenario, pids, o) =>

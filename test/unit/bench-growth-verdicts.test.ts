@@ -1,0 +1,70 @@
+// bench/report.ts: each growth size keeps the round whose warm-over-bare quotient is the median, and the
+// growth targets judge those medians, so one slow round does not decide a verdict.
+import { expect } from 'chai';
+import type { ClosedResult } from '../../bench/load-generator.ts';
+import { growthVerdicts, medianRound, quotients, type GrowthRound, type GrowthRow } from '../../bench/report.ts';
+
+function closed(cpuUs: number | null, rps = 20_000): ClosedResult {
+  return { rps, serverCpuUsPerRequest: cpuUs, statusCodes: { 200: rps } } as unknown as ClosedResult;
+}
+
+function round(warmUs: number, bareUs: number): GrowthRound {
+  return { warm: closed(warmUs), bare: closed(bareUs) };
+}
+
+function row(licenses: number, rounds: GrowthRound[], coldUs = 2000): GrowthRow {
+  const mid = medianRound(rounds);
+  return {
+    licenses,
+    stored: licenses + 1,
+    cold: closed(coldUs, 250),
+    warm: mid.warm,
+    bare: mid.bare,
+    rounds,
+    warmViews: 1000,
+    memory: null,
+    zipf: null,
+  };
+}
+
+describe('bench growth: median rounds', () => {
+  it('keeps the round whose warm/bare quotient is the median', () => {
+    const rounds = [round(60, 30), round(45, 30), round(50, 30)];
+    expect(medianRound(rounds)).to.equal(rounds[2]);
+  });
+
+  it('takes the lower middle of an even number of rounds', () => {
+    const rounds = [round(60, 30), round(45, 30), round(50, 30), round(66, 30)];
+    expect(medianRound(rounds)).to.equal(rounds[2]);
+  });
+
+  it('ranks a round without CPU figures last', () => {
+    const rounds = [{ warm: closed(null), bare: closed(30) }, round(45, 30), round(50, 30)];
+    expect(medianRound(rounds)).to.equal(rounds[2]);
+  });
+
+  it('refuses a size without rounds', () => {
+    expect(() => medianRound([])).to.throw('at least one round');
+  });
+
+  it('prints the median quotient, then every round', () => {
+    expect(quotients(row(1000, [round(60, 30), round(45, 30), round(50, 30)]))).to.equal('x1.67 (2.00 / 1.50 / 1.67)');
+    expect(quotients(row(1000, [round(54, 30)]))).to.equal('x1.80');
+  });
+
+  it('passes warm growth on medians where one slow round alone would fail it', () => {
+    const first = row(1000, [round(75, 30), round(51, 30), round(52, 30)]);
+    const last = row(1_000_000, [round(53, 30), round(54, 30), round(52, 30)]);
+    const [warm] = growthVerdicts([first, last]);
+    expect(warm).to.include('x1.73 -> x1.77').and.include('PASS');
+    const [firstRoundsOnly] = growthVerdicts([row(1000, [first.rounds![0]!]), row(1_000_000, [last.rounds![0]!])]);
+    expect(firstRoundsOnly).to.include('x2.50 -> x1.77').and.include('FAIL');
+  });
+
+  it('fails warm growth when the medians differ by more than 10%', () => {
+    const first = row(1000, [round(50, 30), round(51, 30), round(52, 30)]);
+    const last = row(1_000_000, [round(60, 30), round(61, 30), round(59, 30)]);
+    const [warm] = growthVerdicts([first, last]);
+    expect(warm).to.include('x1.70 -> x2.00').and.include('FAIL');
+  });
+});

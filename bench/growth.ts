@@ -12,7 +12,7 @@
  *      keeps the round whose quotient of CPU per request, warm over bare, is the median: one size's
  *      single quotient moved by about 10% from one run to the next (docs/performance.md), the width of
  *      the warm target's band, so growthVerdicts compares medians;
- *   5. memory per cached license (view-memory.ts, the server's own classes) and the view cache's hit
+ *   4. memory per cached license (view-memory.ts, the server's own classes) and the view cache's hit
  *      rate for Zipf(1.0) over all N keys (zipf.ts).
  */
 import type { ClosedResult } from './load-generator.ts';

@@ -47,7 +47,7 @@ export interface GrowthRow {
   warm: ClosedResult;
   /** Licenses the warm run spread over (those the cold run loaded; 1: the test license). */
   warmViews: number;
-  /** The bare server's peak measured right after this size's runs: the machine's speed then. */
+  /** The bare server's peak measured right after `warm` (the median round's): the machine's speed then. */
   bare?: ClosedResult;
   /** Every round of warm verify and the bare run after it; `warm` and `bare` are the median one's. */
   rounds?: GrowthRound[];

@@ -9,7 +9,8 @@ import { Redis } from 'ioredis';
 import { hotMetrics } from '../../lib/observability/hot-metrics.ts';
 import { AlertModel } from '../../models/alert.model.ts';
 import { AnomalyModel } from '../../models/anomaly.model.ts';
-import { announceLapses } from '../../services/license/lapses.ts';
+import { offsetInPeriod } from '../../lib/infra/jobs.ts';
+import { LAPSE_JOB, announceLapses } from '../../services/license/lapses.ts';
 import type { LicenseThis } from '../../services/license/state.ts';
 import { evaluateAlerts } from '../../services/monitoring/alerts.ts';
 import { detectActivationBurst } from '../../services/monitoring/detectors.ts';
@@ -59,6 +60,18 @@ describe('two monitoring and job nodes over NATS', function () {
   const license = (node: ServiceBroker) => node.getLocalService('license') as unknown as LicenseThis;
   const evaluations = () =>
     jobNodes.reduce((sum, node) => sum + hotMetrics(node).total('monitoring_alert_evaluations_total'), 0);
+
+  /**
+   * Waits until the scheduled run of a job is at least `clearMs` away on both sides, so that a test
+   * racing two runs by hand is not joined by the schedule's own run (which would take the work first).
+   */
+  async function clearOfScheduledRun(job: { name: string; everyMs: number }, clearMs = 3000): Promise<void> {
+    const offset = offsetInPeriod(job.name, job.everyMs);
+    const place = (Date.now() - offset + job.everyMs) % job.everyMs; // ms since the last scheduled run
+    if (place < clearMs) await new Promise(resolve => setTimeout(resolve, clearMs - place));
+    else if (job.everyMs - place < clearMs)
+      await new Promise(resolve => setTimeout(resolve, job.everyMs - place + clearMs));
+  }
 
   before(async function () {
     await resetStores();
@@ -125,6 +138,7 @@ describe('two monitoring and job nodes over NATS', function () {
       body: { license_key: target.key, hardware_hash: device.hw },
     });
     expect(beat.status, beat.text).to.equal(200);
+    await clearOfScheduledRun(LAPSE_JOB);
     const redis = new Redis(process.env.REDIS_URL!, { keyPrefix: system.redisKeyPrefix });
     try {
       await redis.zadd('sessions:all', 'XX', Date.now() - 3600_000, `${target.id}:${device.id}`);

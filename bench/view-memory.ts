@@ -14,7 +14,7 @@
 import type { LicenseDoc } from '../models/license.model.ts';
 import { ViewCache } from '../services/license/view-cache.ts';
 import type { LicenseView } from '../services/license/verdict.ts';
-import { viewOf } from '../services/license/verify-path.ts';
+import { viewOf } from '../services/license/views.ts';
 import { poolKey } from './seed.ts';
 import { BENCH_HARDWARE, POOLS } from './scenarios.ts';
 import { viewCacheLimits } from './zipf.ts';

@@ -73,8 +73,12 @@ const LicenseService: ServiceSchemaOf<LicenseThis> = {
     const cfg = config();
     this.counters = licenseCounters(this.broker);
     this.sessions = new SessionStore(this.redis, cfg.heartbeat.timeoutSeconds);
-    this.verifier = new VerifyPath(this.broker, this.logger, this.sessions, (license, moved) =>
-      announceUsersLevel(this, license, moved),
+    this.verifier = new VerifyPath(
+      this.broker,
+      this.logger,
+      this.sessions,
+      (license, moved) => announceUsersLevel(this, license, moved),
+      this.counters.viewLoads,
     );
     this.heartbeatLimiter = new ExactLimiter(this.redis, 'heartbeat', cfg.rateLimit.heartbeatPerMinute);
     this.heartbeatExcess = cfg.anomalies.heartbeatExcess;

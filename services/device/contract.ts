@@ -17,6 +17,16 @@ export interface ActivationAnswer {
   is_active: boolean;
 }
 
+/** A machine's seat as a license's verify view needs it (`device.seatsOf`). */
+export interface MachineSeat {
+  id: number;
+  hardware_hash: string;
+  is_active: boolean;
+}
+
+/** What `device.seatsOf` answers: the seats of each license asked for, by license id (none: []). */
+export type SeatsByLicense = Record<string, MachineSeat[]>;
+
 /** What `device.register` answers: the activation, and whether this call claimed its seat. */
 export interface RegistrationAnswer {
   activation: ActivationAnswer;

@@ -16,7 +16,7 @@ import {
 } from '../../lib/core/schemas.ts';
 import { escapeRegex } from '../../lib/core/values.ts';
 import { ActivationModel } from '../../models/activation.model.ts';
-import type { ActivationAnswer, RegistrationAnswer } from './contract.ts';
+import type { ActivationAnswer, RegistrationAnswer, SeatsByLicense } from './contract.ts';
 import type { DeviceThis } from './state.ts';
 import { toActivationAnswer, toActivationAnswers } from './answers.ts';
 import { bufferHeartbeat } from './heartbeat-buffer.ts';
@@ -38,6 +38,14 @@ const REGISTER_PARAMS = objectSchema(
 );
 
 const LICENSE_PARAMS = objectSchema({ license_id: ID_SCHEMA }, ['license_id']);
+
+/** At most this many licenses per `device.seatsOf` (the license service's view batches are smaller). */
+export const SEATS_OF_MAX = 500;
+
+const SEATS_OF_PARAMS = objectSchema(
+  { license_ids: { type: 'array', items: ID_SCHEMA, minItems: 1, maxItems: SEATS_OF_MAX } },
+  ['license_ids'],
+);
 
 const COUNT_ACTIVE_PARAMS = objectSchema({ license_ids: { type: 'array', items: ID_SCHEMA, maxItems: 10_000 } }, [
   'license_ids',
@@ -87,6 +95,29 @@ export const internalActions = {
     async handler(ctx): Promise<ActivationAnswer[]> {
       const docs = await ActivationModel.find({ license_id: ctx.params.license_id }).sort({ _id: 1 }).lean();
       return toActivationAnswers(this.redis, docs);
+    },
+  }),
+
+  /**
+   * The machines of some licenses as their verify views need them: id, hardware hash and whether the
+   * seat is active, in one indexed read and without the heartbeat merge (a view does not show it).
+   */
+  seatsOf: action({
+    visibility: 'public',
+    params: SEATS_OF_PARAMS,
+    async handler(ctx): Promise<SeatsByLicense> {
+      const ids = ctx.params.license_ids;
+      const docs = await ActivationModel.find(
+        ids.length === 1 ? { license_id: ids[0] } : { license_id: { $in: ids } },
+        { license_id: 1, hardware_hash: 1, is_active: 1 },
+      )
+        .sort({ _id: 1 })
+        .lean();
+      const seats: SeatsByLicense = {};
+      for (const id of ids) seats[id] = [];
+      for (const d of docs)
+        seats[d.license_id]?.push({ id: d._id, hardware_hash: d.hardware_hash, is_active: d.is_active });
+      return seats;
     },
   }),
 

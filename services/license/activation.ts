@@ -12,7 +12,7 @@ import type { LicenseThis } from './state.ts';
 import { trackActivationUsage } from './usage.ts';
 import { isRefusedKey } from './license-keys.ts';
 import { VERIFY_MESSAGES, licenseProblem, type VerifyCode } from './verdict.ts';
-import { NO_LICENSE_VIEW, customerStatus, viewOf } from './verify-path.ts';
+import { NO_LICENSE_VIEW, customerStatus, viewOf } from './views.ts';
 
 /** Activation problems are answered with an error (the client cannot go on); these map the reasons. */
 const ACTIVATION_ERRORS: Partial<Record<VerifyCode, ErrorCode>> = {

@@ -21,7 +21,7 @@ import { generateLicenseKey } from './license-keys.ts';
 import { announceLicenseChange, bulkSetActive, findLicense, licenseNotFound, withActivationCounts } from './records.ts';
 import type { LicenseThis } from './state.ts';
 import { trackActivationUsage } from './usage.ts';
-import { customerStatus } from './verify-path.ts';
+import { customerStatus } from './views.ts';
 
 const action = actionFor<LicenseThis>();
 

@@ -24,7 +24,7 @@ import { isRefusedKey } from './license-keys.ts';
 import type { LicenseThis } from './state.ts';
 import { announceUsersLevel } from './usage.ts';
 import { VERIFY_MESSAGES, evaluate } from './verdict.ts';
-import { customerStatus } from './verify-path.ts';
+import { customerStatus } from './views.ts';
 
 const action = actionFor<LicenseThis>();
 

@@ -15,6 +15,13 @@ export interface LicenseCounters {
   activations: CounterChild;
   verifications: Record<VerifyCode, CounterChild>;
   heartbeats: Record<HeartbeatOutcome, CounterChild>;
+  /** View loads (view-loader.ts): batches read, and the views asked for in them. */
+  viewLoads: ViewLoadCounters;
+}
+
+export interface ViewLoadCounters {
+  batches: CounterChild;
+  views: CounterChild;
 }
 
 export function licenseCounters(broker: ServiceBroker): LicenseCounters {
@@ -30,5 +37,11 @@ export function licenseCounters(broker: ServiceBroker): LicenseCounters {
     heartbeats: Object.fromEntries(
       HEARTBEAT_OUTCOMES.map(outcome => [outcome, heartbeats.child({ outcome })]),
     ) as Record<HeartbeatOutcome, CounterChild>,
+    viewLoads: {
+      batches: metrics
+        .counter('license_view_load_batches_total', 'Batches of license views loaded for verify')
+        .child({}),
+      views: metrics.counter('license_view_loads_total', 'License views loaded or reloaded for verify').child({}),
+    },
   };
 }

@@ -13,14 +13,13 @@
  * When one of them is missing, verifySlow loads it and checks the session seat in Redis.
  */
 import type { Logger, ServiceBroker } from 'moleculer';
-import { LicenseModel, type LicenseDoc } from '../../models/license.model.ts';
 import { dateOnly } from '../../lib/core/values.ts';
 import { updateFor, type ReleaseInfo, type UpdateAnswer } from '../../lib/domain/releases.ts';
-import type { ActivationAnswer } from '../device/contract.ts';
 import type { VerifyAnswer } from './contract.ts';
+import type { ViewLoadCounters } from './metrics.ts';
 import type { SessionStore, UsersLevelMove } from './sessions.ts';
 import { ViewCache } from './view-cache.ts';
-import { isRefusedKey } from './license-keys.ts';
+import { ViewLoader } from './view-loader.ts';
 import { VERIFY_MESSAGES, evaluate, type LicenseSnapshot, type LicenseView, type VerifyCode } from './verdict.ts';
 
 /** A view older than this is reloaded even without a drop, so a missed drop heals itself. */
@@ -38,14 +37,6 @@ const MAX_STALE_MS = 10 * 60_000;
 const RELEASE_RETRY_MS = 1000;
 /** Distinct client versions whose update answer is remembered per release list. */
 const UPDATE_MEMO_MAX = 10_000;
-
-/** The customer fields a view needs (`customer.statuses`). */
-export interface CustomerStatus {
-  id: number;
-  name: string;
-  email: string;
-  is_active: boolean;
-}
 
 /** The answer, and the activation that was found valid (heartbeats record it). */
 export interface Verdict {
@@ -66,38 +57,6 @@ export interface VerifyOptions {
 /** Told when a session admission moved a license's max_users usage level (usage.ts announces it). */
 export type UsersLevelListener = (license: LicenseSnapshot, moved: UsersLevelMove) => void;
 
-export const NO_LICENSE_VIEW: LicenseView = { license: null, customer: null, activations: new Map() };
-
-function snapshot(doc: LicenseDoc): LicenseSnapshot {
-  return {
-    id: doc._id,
-    key: doc.key,
-    customer_id: doc.customer_id,
-    type: doc.type,
-    valid_from: doc.valid_from,
-    valid_until: doc.valid_until,
-    max_activations: doc.max_activations,
-    max_users: doc.max_users,
-    is_active: doc.is_active,
-  };
-}
-
-export function viewOf(doc: LicenseDoc, customer: CustomerStatus | null, activations: ActivationAnswer[]): LicenseView {
-  return {
-    license: snapshot(doc),
-    // A customer deleted behind the license's back counts as disabled.
-    customer: doc.customer_id === null ? null : (customer ?? { name: '', is_active: false }),
-    activations: new Map(activations.map(a => [a.hardware_hash, { id: a.id, is_active: a.is_active }])),
-  };
-}
-
-/** The customer a license belongs to, as the customer service reports it; null when it has none. */
-export async function customerStatus(broker: ServiceBroker, id: number | null): Promise<CustomerStatus | null> {
-  if (id === null) return null;
-  const [status] = await broker.call<CustomerStatus[], { ids: number[] }>('customer.statuses', { ids: [id] });
-  return status ?? null;
-}
-
 interface ReleaseCache {
   list: Promise<ReleaseInfo[]>;
   at: number;
@@ -112,10 +71,11 @@ export class VerifyPath {
   private readonly logger: Logger;
   private readonly sessions: SessionStore;
   private readonly onUsersLevel: UsersLevelListener;
+  private readonly loader: ViewLoader;
   private readonly views = new ViewCache<LicenseView>(VIEW_MAX_AGE_MS, VIEW_MAX_ENTRIES, {
     isMiss: view => view.license === null,
     maxMisses: VIEW_MAX_MISSES,
-    refresh: key => this.loadView(key),
+    refresh: key => this.loader.load(key),
     maxStaleMs: MAX_STALE_MS,
   });
   private releases: ReleaseCache | null = null;
@@ -125,11 +85,18 @@ export class VerifyPath {
   private releasesFailing = false;
   private updates: { list: ReleaseInfo[]; byVersion: Map<string, UpdateAnswer> } | null = null;
 
-  constructor(broker: ServiceBroker, logger: Logger, sessions: SessionStore, onUsersLevel: UsersLevelListener) {
+  constructor(
+    broker: ServiceBroker,
+    logger: Logger,
+    sessions: SessionStore,
+    onUsersLevel: UsersLevelListener,
+    loadCounters?: ViewLoadCounters,
+  ) {
     this.broker = broker;
     this.logger = logger;
     this.sessions = sessions;
     this.onUsersLevel = onUsersLevel;
+    this.loader = new ViewLoader(broker, loadCounters);
   }
 
   /**
@@ -190,7 +157,7 @@ export class VerifyPath {
 
   /** The license's view, from the cache or loaded (concurrent loads of one key share one read). */
   view(key: string): Promise<LicenseView> {
-    return this.views.get(key, () => this.loadView(key));
+    return this.views.get(key, () => this.loader.load(key));
   }
 
   dropView(key: string): void {
@@ -249,17 +216,6 @@ export class VerifyPath {
       }
     }
     return { answer: this.compose(view, releases, code, appVersion), activationId: activation?.id };
-  }
-
-  private async loadView(key: string): Promise<LicenseView> {
-    if (isRefusedKey(key)) return NO_LICENSE_VIEW;
-    const doc = await LicenseModel.findOne({ key }).lean();
-    if (!doc) return NO_LICENSE_VIEW;
-    const [customer, activations] = await Promise.all([
-      customerStatus(this.broker, doc.customer_id),
-      this.broker.call<ActivationAnswer[], { license_id: number }>('device.forLicense', { license_id: doc._id }),
-    ]);
-    return viewOf(doc, customer, activations);
   }
 
   /**

@@ -12,14 +12,16 @@
  *      keeps the round whose quotient of CPU per request, warm over bare, is the median: one size's
  *      single quotient moved by about 10% from one run to the next (docs/performance.md), the width of
  *      the warm target's band, so growthVerdicts compares medians;
- *   4. memory per cached license (view-memory.ts, the server's own classes) and the view cache's hit
+ *   4. the views the server loaded over steps 2-3 and the batches it read them in (its /metrics:
+ *      view-loader.ts batches the views asked for in one turn of the event loop);
+ *   5. memory per cached license (view-memory.ts, the server's own classes) and the view cache's hit
  *      rate for Zipf(1.0) over all N keys (zipf.ts).
  */
 import type { ClosedResult } from './load-generator.ts';
-import { ROOT, lastLine, launch, SERVER_CORE } from './lib/processes.ts';
+import { ROOT, lastLine, launch, request, SERVER_CORE } from './lib/processes.ts';
 import { POOLS, SCENARIO_LABELS, WARM_VERIFY_BODY, type Scenario } from './scenarios.ts';
 import { startTopology, stopTopology, TOPOLOGIES, type StartOptions } from './topologies.ts';
-import { medianRound, type GrowthRound, type GrowthRow } from './report.ts';
+import { medianRound, viewLoadsFrom, type GrowthRound, type GrowthRow, type ViewLoads } from './report.ts';
 import type { ViewMemory } from './view-memory.ts';
 import { zipfHitRate } from './zipf.ts';
 
@@ -62,6 +64,12 @@ function pool(start: number, count: number, order: 'sequential' | 'random'): Sce
   };
 }
 
+/** The server's view-load counters (view-loader.ts) from its /metrics; null when it does not serve them. */
+async function viewLoads(base: string): Promise<ViewLoads | null> {
+  const res = await request('GET', `${base}/metrics`).catch(() => null);
+  return res?.status === 200 ? viewLoadsFrom(res.text) : null;
+}
+
 async function viewMemory(licenses: number): Promise<ViewMemory> {
   const proc = launch(
     `view memory ${licenses}`,
@@ -84,6 +92,7 @@ export async function measureGrowth(
   let cold: ClosedResult;
   const rounds: GrowthRound[] = [];
   let warmViews: number;
+  let loads: ViewLoads | null;
   try {
     const pids = d.procs.map(p => p.child.pid!).filter(Boolean);
     const label = `growth ${licenses}`;
@@ -112,6 +121,7 @@ export async function measureGrowth(
       });
       rounds.push({ warm, bare: await ctx.bare(`${label} bare${of}`) });
     }
+    loads = await viewLoads(d.base);
   } finally {
     await stopTopology(d, ctx.redisUrl);
   }
@@ -124,6 +134,7 @@ export async function measureGrowth(
     warmViews: Math.max(1, warmViews),
     bare,
     rounds,
+    viewLoads: loads,
     memory: await viewMemory(licenses),
     zipf: await zipfHitRate(licenses),
   };

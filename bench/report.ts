@@ -53,6 +53,34 @@ export interface GrowthRow {
   rounds?: GrowthRound[];
   memory: ViewMemory | null;
   zipf: ZipfResult | null;
+  /** License views the server loaded over the size's runs, and the batches it read them in (/metrics). */
+  viewLoads?: ViewLoads | null;
+}
+
+export interface ViewLoads {
+  views: number;
+  batches: number;
+}
+
+/** The view-load counters in a /metrics text (summed over label sets); null when either is missing. */
+export function viewLoadsFrom(metrics: string): ViewLoads | null {
+  const total = (name: string): number | null => {
+    const values = metrics
+      .split('\n')
+      .filter(l => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+      .map(l => Number(l.slice(l.lastIndexOf(' ') + 1)));
+    return values.length > 0 && values.every(Number.isFinite) ? values.reduce((a, b) => a + b, 0) : null;
+  };
+  const views = total('license_view_loads_total');
+  const batches = total('license_view_load_batches_total');
+  return views === null || batches === null ? null : { views, batches };
+}
+
+/** `12,000 in 1,500 (8.0)`: views loaded, in batches, views per batch. */
+export function viewLoadsText(loads: ViewLoads | null | undefined): string {
+  if (!loads || loads.batches === 0) return '-';
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `${n(loads.views)} in ${n(loads.batches)} (${(loads.views / loads.batches).toFixed(1)})`;
 }
 
 export interface GrowthRound {
@@ -271,6 +299,7 @@ export const GROWTH_HEADER = [
   'bare cpu us/req',
   'warm/bare (rounds)',
   'warm over',
+  'view loads in batches (per batch)',
   'heap B/view',
   'rss B/view',
   'Zipf(1.0) hit rate',
@@ -299,6 +328,7 @@ export function growthRows(rows: GrowthRow[]): string[][] {
     fixed(g.bare?.serverCpuUsPerRequest, 0),
     quotients(g),
     `${g.warmViews} views`,
+    viewLoadsText(g.viewLoads),
     fixed(g.memory?.heapPerViewBytes, 0),
     fixed(g.memory?.rssPerViewBytes, 0),
     g.zipf ? `${(100 * g.zipf.hitRate).toFixed(1)}%` : '-',

@@ -11,6 +11,7 @@ import {
   type ClosedCell,
   type ClosedSummary,
   type GrowthRow,
+  viewLoadsText,
   type OpenCell,
   type OpenSubject,
   type OpenSummary,
@@ -129,6 +130,7 @@ function growthTable(r: Results): string {
     int(g.bare?.serverCpuUsPerRequest),
     quotients(g),
     `${int(g.warmViews)} views`,
+    viewLoadsText(g.viewLoads),
     `${int(g.memory?.heapPerViewBytes)} B / ${int(g.memory?.rssPerViewBytes)} B`,
     g.zipf ? `${(100 * g.zipf.hitRate).toFixed(1)}%` : '-',
   ]);
@@ -143,6 +145,7 @@ function growthTable(r: Results): string {
       'bare CPU µs/req beside it',
       'warm over bare (each round)',
       'warm spread over',
+      'view loads in batches (per batch)',
       'heap / RSS per cached license',
       'Zipf(1.0) hit rate',
     ],

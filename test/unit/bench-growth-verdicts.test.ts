@@ -2,7 +2,16 @@
 // growth targets judge those medians, so one slow round does not decide a verdict.
 import { expect } from 'chai';
 import type { ClosedResult } from '../../bench/load-generator.ts';
-import { growthVerdicts, medianRound, quotients, type GrowthRound, type GrowthRow } from '../../bench/report.ts';
+import {
+  growthVerdicts,
+  medianRound,
+  quotients,
+  viewLoadsFrom,
+  viewLoadsText,
+  type GrowthRound,
+  type GrowthRow,
+} from '../../bench/report.ts';
+import { HotMetrics } from '../../lib/observability/hot-metrics.ts';
 
 function closed(cpuUs: number | null, rps = 20_000): ClosedResult {
   return { rps, serverCpuUsPerRequest: cpuUs, statusCodes: { 200: rps } } as unknown as ClosedResult;
@@ -66,5 +75,31 @@ describe('bench growth: median rounds', () => {
     const last = row(1_000_000, [round(60, 30), round(61, 30), round(59, 30)]);
     const [warm] = growthVerdicts([first, last]);
     expect(warm).to.include('x1.70 -> x2.00').and.include('FAIL');
+  });
+});
+
+describe('bench growth: view loads from /metrics', () => {
+  function metricsText(views: number, batches: number): string {
+    const metrics = new HotMetrics();
+    metrics.counter('license_view_loads_total', 'views').child({}).inc(views);
+    metrics.counter('license_view_load_batches_total', 'batches').child({}).inc(batches);
+    metrics.counter('verifications_total', 'verifies').child({ code: 'VALID' }).inc(99);
+    return metrics.render({ node: 'bench-node' });
+  }
+
+  it('reads both counters from the text a server renders', () => {
+    expect(viewLoadsFrom(metricsText(1200, 150))).to.deep.equal({ views: 1200, batches: 150 });
+  });
+
+  it('answers null when a server does not count view loads', () => {
+    const metrics = new HotMetrics();
+    metrics.counter('verifications_total', 'verifies').child({}).inc(5);
+    expect(viewLoadsFrom(metrics.render({}))).to.equal(null);
+  });
+
+  it('prints the views, the batches and the views per batch', () => {
+    expect(viewLoadsText({ views: 12_000, batches: 1500 })).to.equal('12,000 in 1,500 (8.0)');
+    expect(viewLoadsText(null)).to.equal('-');
+    expect(viewLoadsText({ views: 0, batches: 0 })).to.equal('-');
   });
 });

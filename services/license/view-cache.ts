@@ -14,6 +14,11 @@
  * cheap), and misses (`isMiss`: a key that names no license) live in a small cache of their own, so a
  * flood of random well-formed keys evicts only other misses.
  *
+ * Values loaded within the same second expire together, so when one of them is found expired the others
+ * of that second still in use (read since they were loaded) are reloaded with it, in the same turn of
+ * the event loop: the loader reads them as one batch (view-loader.ts) instead of one by one as their
+ * verifies come.
+ *
  * Loads are shared: concurrent misses of one key wait on one load. A load that was in flight when its
  * key was invalidated is not kept, so a stale read cannot outlive the event that made it stale.
  */
@@ -42,6 +47,8 @@ export interface ViewCacheOptions<V> {
 const TOUCH_EVERY_MS = 1000;
 const DEFAULT_MAX_MISSES = 10_000;
 const REFRESH_RETRY_MS = 1000;
+/** The width of a cohort: values loaded within one such span are reloaded together. */
+const COHORT_MS = 1000;
 
 export class ViewCache<V> {
   /** Found values, least recently used first (Maps keep insertion order). */
@@ -54,6 +61,8 @@ export class ViewCache<V> {
   private readonly isMiss: ((value: V) => boolean) | undefined;
   private readonly refresh: ((key: string) => Promise<V>) | undefined;
   private readonly maxStaleMs: number;
+  /** Keys of found values by the second they were loaded in, oldest first (stale reads only). */
+  private readonly cohorts = new Map<number, string[]>();
 
   constructor(maxAgeMs: number, maxEntries: number, options: ViewCacheOptions<V> = {}) {
     this.maxAgeMs = maxAgeMs;
@@ -116,11 +125,49 @@ export class ViewCache<V> {
     ) {
       const refresh = this.refresh!;
       this.load(key, () => refresh(key), now);
+      this.refreshCohort(entry.at, now);
     }
     return entry;
   }
 
+  /**
+   * Reloads the found values loaded in the same second as `at` that are still the ones loaded then,
+   * not loading already, and were read since they were loaded (one read after its first second moves
+   * `usedAt`); the rest expire on their own.
+   */
+  private refreshCohort(at: number, now: number): void {
+    const cohort = Math.floor(at / COHORT_MS);
+    const keys = this.cohorts.get(cohort);
+    if (!keys) return;
+    this.cohorts.delete(cohort);
+    const refresh = this.refresh!;
+    for (const key of keys) {
+      const entry = this.entries.get(key);
+      if (!entry || entry.ready === undefined || Math.floor(entry.at / COHORT_MS) !== cohort) continue;
+      if (entry.usedAt <= entry.at || this.loading.has(key)) continue;
+      this.load(key, () => refresh(key), now);
+    }
+  }
+
+  /**
+   * Remembers a found value's cohort, and forgets cohorts loaded more than two ages ago: a cohort is
+   * taken by the first stale read of it, due one age after its load; one nobody read by then reloads
+   * key by key, as they come.
+   */
+  private joinCohort(key: string, at: number): void {
+    const cohort = Math.floor(at / COHORT_MS);
+    const keys = this.cohorts.get(cohort);
+    if (keys) keys.push(key);
+    else this.cohorts.set(cohort, [key]);
+    const oldest = Math.floor((at - 2 * this.maxAgeMs) / COHORT_MS);
+    for (const c of this.cohorts.keys()) {
+      if (c >= oldest) break;
+      this.cohorts.delete(c);
+    }
+  }
+
   invalidate(key: string): void {
+    // Its cohort entry goes stale with it (refreshCohort skips keys without a matching entry).
     this.entries.delete(key);
     this.misses.delete(key);
     this.loading.delete(key);
@@ -137,6 +184,7 @@ export class ViewCache<V> {
   }
 
   clear(): void {
+    this.cohorts.clear();
     this.entries.clear();
     this.misses.clear();
     this.loading.clear();
@@ -170,6 +218,7 @@ export class ViewCache<V> {
     other.delete(key);
     target.delete(key);
     target.set(key, entry);
+    if (!miss && this.maxStaleMs > 0) this.joinCohort(key, entry.at);
     while (target.size > max) {
       const oldest = target.keys().next().value;
       if (oldest === undefined) break;

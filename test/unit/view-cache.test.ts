@@ -104,3 +104,58 @@ describe('ViewCache', function () {
     expect(cache.size).to.equal(0);
   });
 });
+
+describe('ViewCache: expired values reloaded in the background', function () {
+  /** A cache whose background reloads are recorded, answered with `key@<n>`. */
+  function cacheWithReloads(maxAgeMs = 1000) {
+    const reloaded: string[] = [];
+    const cache = new ViewCache<string>(maxAgeMs, 100, {
+      maxStaleMs: 10_000,
+      refresh: key => {
+        reloaded.push(key);
+        return Promise.resolve(`${key}@reloaded`);
+      },
+    });
+    return { cache, reloaded };
+  }
+
+  const loaded = (key: string) => () => Promise.resolve(`${key}@loaded`);
+
+  it('answers an expired value while it reloads it, then the reloaded one', async function () {
+    const { cache, reloaded } = cacheWithReloads();
+    await cache.get('a', loaded('a'), 0);
+    expect(cache.peek('a', 1500)).to.equal('a@loaded');
+    expect(reloaded).to.deep.equal(['a']);
+    await new Promise(resolve => setImmediate(resolve));
+    expect(cache.peek('a', 1500)).to.equal('a@reloaded');
+  });
+
+  it('reloads with it the values loaded in the same second that were read since', async function () {
+    const { cache, reloaded } = cacheWithReloads(60_000);
+    await Promise.all(['a', 'b', 'c'].map((k, i) => cache.get(k, loaded(k), 10_000 + i * 100)));
+    await cache.get('d', loaded('d'), 11_500); // the next second: a cohort of its own
+    for (const k of ['a', 'b', 'd']) cache.peek(k, 12_000); // read since; c never is
+    expect(cache.peek('a', 70_000)).to.equal('a@loaded');
+    expect(reloaded).to.deep.equal(['a', 'b']);
+  });
+
+  it('does not reload with the cohort a value dropped or reloaded since', async function () {
+    const { cache, reloaded } = cacheWithReloads(60_000);
+    await Promise.all(['a', 'b', 'c'].map(k => cache.get(k, loaded(k), 10_000)));
+    for (const k of ['a', 'b', 'c']) cache.peek(k, 12_000);
+    cache.invalidate('b');
+    cache.invalidate('c');
+    await cache.get('c', () => Promise.resolve('c@new'), 20_000); // loaded again: another cohort
+    expect(cache.peek('a', 70_000)).to.equal('a@loaded');
+    expect(reloaded).to.deep.equal(['a']);
+  });
+
+  it('reloads a cohort once: the next stale read of it starts nothing more', async function () {
+    const { cache, reloaded } = cacheWithReloads(60_000);
+    await Promise.all(['a', 'b'].map(k => cache.get(k, loaded(k), 10_000)));
+    for (const k of ['a', 'b']) cache.peek(k, 12_000);
+    cache.peek('a', 70_000);
+    cache.peek('b', 70_000);
+    expect(reloaded).to.deep.equal(['a', 'b']);
+  });
+});

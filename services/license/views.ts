@@ -4,16 +4,12 @@
  */
 import type { ServiceBroker } from 'moleculer';
 import type { LicenseDoc } from '../../models/license.model.ts';
+import type { CustomerStatusAnswer } from '../customer/contract.ts';
 import type { MachineSeat } from '../device/contract.ts';
 import type { LicenseSnapshot, LicenseView } from './verdict.ts';
 
-/** The customer fields a view needs (`customer.statuses`). */
-export interface CustomerStatus {
-  id: number;
-  name: string;
-  email: string;
-  is_active: boolean;
-}
+/** The customer fields a view needs: what `customer.statuses` answers (the customer's contract). */
+export type CustomerStatus = CustomerStatusAnswer;
 
 export const NO_LICENSE_VIEW: LicenseView = { license: null, customer: null, activations: new Map() };
 

@@ -17,6 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { config } from '../../config/index.ts';
+import { headerInt } from '../../lib/core/values.ts';
 import { CallBatcher } from '../../lib/infra/call-batcher.ts';
 import { assertActionParams, localAnswerer } from '../../lib/infra/local-answers.ts';
 import type { LimitDecision } from '../../lib/infra/rate-limiter.ts';
@@ -204,9 +205,9 @@ function fail(ex: Exchange, err: unknown): void {
     res.setHeader('X-Request-ID', ex.requestId);
     const limit = ex.limit;
     if (limit) {
-      res.setHeader('X-RateLimit-Limit', limit.limit);
-      res.setHeader('X-RateLimit-Remaining', limit.remaining);
-      res.setHeader('X-RateLimit-Reset', limit.resetSeconds);
+      res.setHeader('X-RateLimit-Limit', headerInt(limit.limit));
+      res.setHeader('X-RateLimit-Remaining', headerInt(limit.remaining));
+      res.setHeader('X-RateLimit-Reset', headerInt(limit.resetSeconds));
     }
   }
   onError.call(ex.hot.gw, ex.req, res, err);
@@ -219,16 +220,16 @@ function send(ex: Exchange, answer: unknown): void {
   ex.hot.gw.requestMetrics.record(ex.req, status);
   const body = JSON.stringify(answer);
   const limit = ex.limit!;
-  const headers: Array<string | number> = [
+  const headers: string[] = [
     'X-Request-ID',
     ex.requestId,
     ...SECURITY_HEADER_LIST,
     'X-RateLimit-Limit',
-    limit.limit,
+    headerInt(limit.limit),
     'X-RateLimit-Remaining',
-    limit.remaining,
+    headerInt(limit.remaining),
     'X-RateLimit-Reset',
-    limit.resetSeconds,
+    headerInt(limit.resetSeconds),
   ];
   // An action's own headers (the heartbeat's limit) replace the public limit's.
   const own = meta.$responseHeaders;
@@ -239,8 +240,8 @@ function send(ex: Exchange, answer: unknown): void {
       headers.push(name, own[name] as string);
     }
   }
-  headers.push('Content-Type', JSON_TYPE, 'Content-Length', Buffer.byteLength(body));
-  res.writeHead(status, headers as unknown as string[]);
+  headers.push('Content-Type', JSON_TYPE, 'Content-Length', headerInt(Buffer.byteLength(body)));
+  res.writeHead(status, headers);
   res.end(body);
 }
 

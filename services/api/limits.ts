@@ -6,12 +6,13 @@
  */
 import type { ServerResponse } from 'node:http';
 import { RateLimitError } from '../../lib/core/errors.ts';
+import { headerInt } from '../../lib/core/values.ts';
 import type { LimitDecision } from '../../lib/infra/rate-limiter.ts';
 
 export function applyLimit(res: ServerResponse, decision: LimitDecision): void {
-  res.setHeader('X-RateLimit-Limit', decision.limit);
-  res.setHeader('X-RateLimit-Remaining', decision.remaining);
-  res.setHeader('X-RateLimit-Reset', decision.resetSeconds);
+  res.setHeader('X-RateLimit-Limit', headerInt(decision.limit));
+  res.setHeader('X-RateLimit-Remaining', headerInt(decision.remaining));
+  res.setHeader('X-RateLimit-Reset', headerInt(decision.resetSeconds));
   if (!decision.allowed) throw new RateLimitError(decision.resetSeconds);
 }
 

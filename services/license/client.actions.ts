@@ -15,7 +15,7 @@ import {
   LICENSE_KEY_SCHEMA,
   MACHINE_NAME_SCHEMA,
 } from '../../lib/core/schemas.ts';
-import { dateOnly } from '../../lib/core/values.ts';
+import { dateOnly, headerInt } from '../../lib/core/values.ts';
 import type { ActivationAnswer } from '../device/contract.ts';
 import { activate } from './activation.ts';
 import type { HeartbeatAnswer, LicenseActivationAnswer, VerifyAnswer } from './contract.ts';
@@ -225,9 +225,9 @@ export const clientActions = {
         throw new RateLimitError(decision.resetSeconds, decision.limit);
       }
       (ctx.meta as { $responseHeaders?: Record<string, string> }).$responseHeaders = {
-        'X-RateLimit-Limit': String(decision.limit),
-        'X-RateLimit-Remaining': String(decision.remaining),
-        'X-RateLimit-Reset': String(decision.resetSeconds),
+        'X-RateLimit-Limit': headerInt(decision.limit),
+        'X-RateLimit-Remaining': headerInt(decision.remaining),
+        'X-RateLimit-Reset': headerInt(decision.resetSeconds),
       };
       let code = verdict.code;
       if (beat.session && license) {

@@ -9,8 +9,8 @@ const collect = vm.runInNewContext('gc') as () => void;
 const oldSpaceUsed = () => v8.getHeapSpaceStatistics().find(s => s.space_name === 'old_space')!.space_used_size;
 
 /**
- * Old-generation bytes left per conversion of a new number each "request", with ~10 KB of short-lived
- * garbage between two conversions, as a served verify allocates. Measured again (up to 3 times) when a
+ * Old-generation bytes left per conversion of a new number each "request", with ~17 KB of short-lived
+ * garbage between two conversions (a served verify allocates about 11 KB). Measured again (up to 3 times) when a
  * full collection ran meanwhile: it would shrink the old generation and hide what was left.
  */
 function oldBytesPerConversion(convert: (n: number) => string): number {

@@ -2,8 +2,9 @@
  * What the licence-expiry job's query costs the database (docs/performance.md): N licences with end
  * days spread from 30 days ago to two years ahead (a third with no end date), the model's own indexes,
  * then the job's own filters (services/license/expiry.ts `expiryCandidates`) with its projection and
- * limit, each timed 7 times: a minute's run (the last week's end days) and the hourly sweep (every
- * passed end date, the range every run used before). Median and range per filter.
+ * limit, each timed 7 times: a minute's run (the last week's end days), an hour's first minute (the last
+ * year's) and the daily sweep (every passed end date, the range every run used before). Median and
+ * range per filter.
  *
  *   node bench/expiry-query.ts            # BENCH_EXPIRY_LICENSES (10,000) on an embedded server
  *   MONGO_URL=mongodb://... node bench/expiry-query.ts   # a database of its own there, dropped after
@@ -80,9 +81,11 @@ async function main(): Promise<void> {
     const now = Date.now();
     await seed(Math.floor(now / DAY_MS) * DAY_MS);
     console.log(`${count} licences on ${mongo ? 'the embedded server' : 'MONGO_URL'}`);
-    const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
+    // 05:00 today: an hour's first minute that is not the day's.
+    const hour = Math.floor(now / DAY_MS) * DAY_MS + 5 * HOUR_MS;
     await timeFilter("a minute's run (the last week's end days)", expiryCandidates(hour + 5 * 60_000));
-    await timeFilter('the hourly sweep (every passed end date)', expiryCandidates(hour));
+    await timeFilter("an hour's first minute (the last year's end days)", expiryCandidates(hour));
+    await timeFilter('the daily sweep (every passed end date)', expiryCandidates(hour - 5 * HOUR_MS));
     await mongoose.connection.dropDatabase();
   } finally {
     await mongoose.disconnect();

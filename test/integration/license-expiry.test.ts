@@ -94,7 +94,7 @@ describe('license expiry', function () {
     expect((await LicenseModel.findById(license.id).lean())!.expired_notified).to.equal(false);
   });
 
-  it("announces an end date more than a week past in the run of an hour's first minute only", async function () {
+  it("announces an end date more than a week past in the run of an hour's first minute", async function () {
     const license = await broker.call<{ id: number }, Record<string, unknown>>('license.create', {
       type: 'subscription',
       max_activations: 1,
@@ -111,9 +111,35 @@ describe('license expiry', function () {
     expect((await LicenseModel.findById(license.id).lean())!.expired_notified).to.equal(false);
     expect(expired.find(e => e.license_id === license.id)).to.equal(undefined);
 
-    // The hour's first minute: every end date that has passed.
+    // The hour's first minute: the last year's end days.
     expect(await runExpiryJob(hour + 1000)).to.be.at.least(1);
     const event = await eventually(() => expired.find(e => e.license_id === license.id), 'license.expired');
     expect(event.valid_until).to.equal(monthAgo);
+  });
+
+  it("announces an end date more than a year past, not at a midnight, in the run of the day's first minute only", async function () {
+    const license = await broker.call<{ id: number }, Record<string, unknown>>('license.create', {
+      type: 'subscription',
+      max_activations: 1,
+      max_users: 1,
+      valid_from: '2020-01-01',
+      valid_until: '2099-12-31',
+    });
+    // Written by hand, as the API never writes it: two years ago, in the afternoon.
+    const endedAt = new Date(Date.now() - 730 * 86_400_000);
+    endedAt.setUTCHours(13, 37, 0, 0);
+    await LicenseModel.updateOne({ _id: license.id }, { $set: { valid_until: endedAt } });
+    const day = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+
+    // The first minute of 05:00: the last year's end days, looked up as midnights.
+    await runExpiryJob(day + 5 * 3_600_000 + 1000);
+    expect((await LicenseModel.findById(license.id).lean())!.expired_notified).to.equal(false);
+    expect(expired.find(e => e.license_id === license.id)).to.equal(undefined);
+
+    // The day's first minute: every end date that has passed.
+    expect(await runExpiryJob(day + 1000)).to.be.at.least(1);
+    const event = await eventually(() => expired.find(e => e.license_id === license.id), 'license.expired');
+    expect(event.valid_until).to.equal(endedAt.toISOString().slice(0, 10));
+    expect((await LicenseModel.findById(license.id).lean())!.expired_notified).to.equal(true);
   });
 });

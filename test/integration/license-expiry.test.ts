@@ -21,6 +21,24 @@ describe('license expiry', function () {
     return announceExpiries(broker.getLocalService('license') as unknown as LicenseThis, now);
   }
 
+  /** A license created through the API, its end date then set straight in the database (a past one). */
+  async function licenseEndedOn(validUntil: Date): Promise<number> {
+    const license = await broker.call<{ id: number }, Record<string, unknown>>('license.create', {
+      type: 'subscription',
+      max_activations: 1,
+      max_users: 1,
+      valid_from: '2020-01-01',
+      valid_until: '2099-12-31',
+    });
+    await LicenseModel.updateOne({ _id: license.id }, { $set: { valid_until: validUntil } });
+    return license.id;
+  }
+
+  async function expectNotAnnounced(id: number): Promise<void> {
+    expect((await LicenseModel.findById(id).lean())!.expired_notified).to.equal(false);
+    expect(expired.find(e => e.license_id === id)).to.equal(undefined);
+  }
+
   before(async function () {
     await resetStores();
     system = await startSystem({ env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
@@ -95,51 +113,35 @@ describe('license expiry', function () {
   });
 
   it("announces an end date more than a week past in the run of an hour's first minute", async function () {
-    const license = await broker.call<{ id: number }, Record<string, unknown>>('license.create', {
-      type: 'subscription',
-      max_activations: 1,
-      max_users: 1,
-      valid_from: '2020-01-01',
-      valid_until: '2099-12-31',
-    });
     const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
-    await LicenseModel.updateOne({ _id: license.id }, { $set: { valid_until: new Date(`${monthAgo}T00:00:00Z`) } });
+    const id = await licenseEndedOn(new Date(`${monthAgo}T00:00:00Z`));
     const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
 
     // Minute 5 of the hour: the last week's end days only.
     await runExpiryJob(hour + 5 * 60_000 + 1000);
-    expect((await LicenseModel.findById(license.id).lean())!.expired_notified).to.equal(false);
-    expect(expired.find(e => e.license_id === license.id)).to.equal(undefined);
+    await expectNotAnnounced(id);
 
     // The hour's first minute: the last year's end days.
     expect(await runExpiryJob(hour + 1000)).to.be.at.least(1);
-    const event = await eventually(() => expired.find(e => e.license_id === license.id), 'license.expired');
+    const event = await eventually(() => expired.find(e => e.license_id === id), 'license.expired');
     expect(event.valid_until).to.equal(monthAgo);
   });
 
   it("announces an end date more than a year past, not at a midnight, in the run of the day's first minute only", async function () {
-    const license = await broker.call<{ id: number }, Record<string, unknown>>('license.create', {
-      type: 'subscription',
-      max_activations: 1,
-      max_users: 1,
-      valid_from: '2020-01-01',
-      valid_until: '2099-12-31',
-    });
     // Written by hand, as the API never writes it: two years ago, in the afternoon.
     const endedAt = new Date(Date.now() - 730 * 86_400_000);
     endedAt.setUTCHours(13, 37, 0, 0);
-    await LicenseModel.updateOne({ _id: license.id }, { $set: { valid_until: endedAt } });
+    const id = await licenseEndedOn(endedAt);
     const day = Math.floor(Date.now() / 86_400_000) * 86_400_000;
 
     // The first minute of 05:00: the last year's end days, looked up as midnights.
     await runExpiryJob(day + 5 * 3_600_000 + 1000);
-    expect((await LicenseModel.findById(license.id).lean())!.expired_notified).to.equal(false);
-    expect(expired.find(e => e.license_id === license.id)).to.equal(undefined);
+    await expectNotAnnounced(id);
 
     // The day's first minute: every end date that has passed.
     expect(await runExpiryJob(day + 1000)).to.be.at.least(1);
-    const event = await eventually(() => expired.find(e => e.license_id === license.id), 'license.expired');
+    const event = await eventually(() => expired.find(e => e.license_id === id), 'license.expired');
     expect(event.valid_until).to.equal(endedAt.toISOString().slice(0, 10));
-    expect((await LicenseModel.findById(license.id).lean())!.expired_notified).to.equal(true);
+    expect((await LicenseModel.findById(id).lean())!.expired_notified).to.equal(true);
   });
 });

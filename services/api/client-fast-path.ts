@@ -25,7 +25,7 @@ import type { KeyMemo } from './api-key.ts';
 import { clientIp, limitKeyOf } from './client-ip.ts';
 import { API_SECURITY_HEADERS, answerCors, corsPolicy } from './front.ts';
 import { jsonBody } from './json-body.ts';
-import { applyLimit } from './limits.ts';
+import { applyLimit, setLimitHeaders } from './limits.ts';
 import { buildParams } from './params.ts';
 import { onError } from './request-pipeline.ts';
 import type { GatewayRequest, HttpMeta } from './request.ts';
@@ -203,12 +203,7 @@ function fail(ex: Exchange, err: unknown): void {
   const res = ex.res;
   if (!res.headersSent) {
     res.setHeader('X-Request-ID', ex.requestId);
-    const limit = ex.limit;
-    if (limit) {
-      res.setHeader('X-RateLimit-Limit', headerInt(limit.limit));
-      res.setHeader('X-RateLimit-Remaining', headerInt(limit.remaining));
-      res.setHeader('X-RateLimit-Reset', headerInt(limit.resetSeconds));
-    }
+    if (ex.limit) setLimitHeaders(res, ex.limit);
   }
   onError.call(ex.hot.gw, ex.req, res, err);
 }

@@ -9,10 +9,18 @@ import { RateLimitError } from '../../lib/core/errors.ts';
 import { headerInt } from '../../lib/core/values.ts';
 import type { LimitDecision } from '../../lib/infra/rate-limiter.ts';
 
-export function applyLimit(res: ServerResponse, decision: LimitDecision): void {
+/** The three X-RateLimit-* headers of a decision (as text: lib/core/values.ts `headerInt`). */
+export function setLimitHeaders(
+  res: ServerResponse,
+  decision: Pick<LimitDecision, 'limit' | 'remaining' | 'resetSeconds'>,
+): void {
   res.setHeader('X-RateLimit-Limit', headerInt(decision.limit));
   res.setHeader('X-RateLimit-Remaining', headerInt(decision.remaining));
   res.setHeader('X-RateLimit-Reset', headerInt(decision.resetSeconds));
+}
+
+export function applyLimit(res: ServerResponse, decision: LimitDecision): void {
+  setLimitHeaders(res, decision);
   if (!decision.allowed) throw new RateLimitError(decision.resetSeconds);
 }
 

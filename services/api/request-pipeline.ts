@@ -15,7 +15,7 @@ import { authenticateAdmin } from './admin-auth.ts';
 import { clientIp, limitKeyOf } from './client-ip.ts';
 import { setApiSecurityHeaders } from './front.ts';
 import { toHttpError } from './http-errors.ts';
-import { applyLimit, tokenLimitKey } from './limits.ts';
+import { applyLimit, setLimitHeaders, tokenLimitKey } from './limits.ts';
 import { preparePage, sendPageError, wantsHtml } from './pages.ts';
 import { buildParams } from './params.ts';
 import type { Alias, GatewayRequest, HttpMeta } from './request.ts';
@@ -151,9 +151,7 @@ export function onError(this: GatewayThis, req: GatewayRequest, res: ServerRespo
   // A limit enforced inside a service (heartbeats) reports its numbers in the error's details.
   const limit = (err as { data?: { limit?: number; reset?: number } }).data;
   if (answer.status === 429 && typeof limit?.limit === 'number') {
-    res.setHeader('X-RateLimit-Limit', limit.limit);
-    res.setHeader('X-RateLimit-Remaining', 0);
-    res.setHeader('X-RateLimit-Reset', limit.reset ?? 60);
+    setLimitHeaders(res, { limit: limit.limit, remaining: 0, resetSeconds: limit.reset ?? 60 });
   }
   for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
   // Errors raised before the route's first step (no route matched, a wrong method) get them here.

@@ -17,7 +17,8 @@ import type { ActivationAnswer, MachineSeat, SeatsByLicense } from '../device/co
 import { isRefusedKey } from './license-keys.ts';
 import type { ViewLoadCounters } from './metrics.ts';
 import type { LicenseView } from './verdict.ts';
-import { NO_LICENSE_VIEW, viewOf, type CustomerStatus } from './views.ts';
+import type { CustomerStatusAnswer } from '../customer/contract.ts';
+import { NO_LICENSE_VIEW, viewOf } from './views.ts';
 
 /** Keys per batch: a batch's reads stay small enough not to hold the event loop for long. */
 export const BATCH_MAX = 200;
@@ -80,7 +81,7 @@ export class ViewLoader {
     const [customers, seats] = await Promise.all([
       customerIds.length === 0
         ? Promise.resolve([])
-        : this.broker.call<CustomerStatus[], { ids: number[] }>('customer.statuses', { ids: customerIds }),
+        : this.broker.call<CustomerStatusAnswer[], { ids: number[] }>('customer.statuses', { ids: customerIds }),
       this.seatsOf(docs),
     ]);
     const byId = new Map(customers.map(c => [c.id, c]));

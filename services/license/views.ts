@@ -8,9 +8,6 @@ import type { CustomerStatusAnswer } from '../customer/contract.ts';
 import type { MachineSeat } from '../device/contract.ts';
 import type { LicenseSnapshot, LicenseView } from './verdict.ts';
 
-/** The customer fields a view needs: what `customer.statuses` answers (the customer's contract). */
-export type CustomerStatus = CustomerStatusAnswer;
-
 export const NO_LICENSE_VIEW: LicenseView = { license: null, customer: null, activations: new Map() };
 
 function snapshot(doc: LicenseDoc): LicenseSnapshot {
@@ -27,7 +24,11 @@ function snapshot(doc: LicenseDoc): LicenseSnapshot {
   };
 }
 
-export function viewOf(doc: LicenseDoc, customer: CustomerStatus | null, activations: MachineSeat[]): LicenseView {
+export function viewOf(
+  doc: LicenseDoc,
+  customer: CustomerStatusAnswer | null,
+  activations: MachineSeat[],
+): LicenseView {
   return {
     license: snapshot(doc),
     // A customer deleted behind the license's back counts as disabled.
@@ -37,8 +38,8 @@ export function viewOf(doc: LicenseDoc, customer: CustomerStatus | null, activat
 }
 
 /** The customer a license belongs to, as the customer service reports it; null when it has none. */
-export async function customerStatus(broker: ServiceBroker, id: number | null): Promise<CustomerStatus | null> {
+export async function customerStatus(broker: ServiceBroker, id: number | null): Promise<CustomerStatusAnswer | null> {
   if (id === null) return null;
-  const [status] = await broker.call<CustomerStatus[], { ids: number[] }>('customer.statuses', { ids: [id] });
+  const [status] = await broker.call<CustomerStatusAnswer[], { ids: number[] }>('customer.statuses', { ids: [id] });
   return status ?? null;
 }

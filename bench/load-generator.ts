@@ -12,7 +12,18 @@
  */
 import { createRequire } from 'node:module';
 import { openLoop, type OpenLoopResult } from './open-loop.ts';
-import { MS_PER_TICK, Samples, coreBusy, coreTimes, percentile, threadTimes, ticksOf } from './lib/procfs.ts';
+import {
+  MS_PER_TICK,
+  Samples,
+  coreBusy,
+  coreTimes,
+  machineTicks,
+  othersBetween,
+  percentile,
+  threadTimes,
+  ticksOf,
+  type OthersUsage,
+} from './lib/procfs.ts';
 import { bodySource, type Scenario } from './scenarios.ts';
 
 export interface LoadSpec {
@@ -50,6 +61,11 @@ export interface Usage {
    */
   mainWaitPercent: number | null;
   helpersCpu: number | null;
+  /**
+   * What the rest of the machine ran meanwhile (every process but the servers, the database, this
+   * generator and the bench itself; Redis and NATS included): whether the machine was quiet.
+   */
+  others: OthersUsage;
 }
 
 export interface ClosedResult extends Usage {
@@ -85,12 +101,16 @@ type Autocannon = (
   done: (err: Error | null, result: AutocannonResult) => void,
 ) => AutocannonInstance;
 
+/** The bench's own processes, beside the ones under test: this generator and the bench that started it. */
+const benchPids = (spec: LoadSpec) => new Set([...spec.pids, ...spec.dbPids, process.pid, process.ppid]);
+
 /** Runs `work` and measures, around it, the CPU of the servers and this process and the cores' business. */
 async function sampled<T>(spec: LoadSpec, work: () => Promise<T>, answers: (r: T) => number): Promise<[T, Usage]> {
   const before = coreTimes();
   const serverBefore = ticksOf(spec.pids);
   const dbBefore = ticksOf(spec.dbPids);
   const threadsBefore = threadTimes(spec.pids);
+  const machineBefore = machineTicks();
   const ownBefore = process.cpuUsage();
   const wallBefore = process.hrtime.bigint();
   const result = await work();
@@ -98,6 +118,7 @@ async function sampled<T>(spec: LoadSpec, work: () => Promise<T>, answers: (r: T
   const serverAfter = ticksOf(spec.pids);
   const dbAfter = ticksOf(spec.dbPids);
   const threadsAfter = threadTimes(spec.pids);
+  const machineAfter = machineTicks();
   const own = process.cpuUsage(ownBefore);
   const wallMs = Number(process.hrtime.bigint() - wallBefore) / 1e6;
   const serverMs =
@@ -124,6 +145,7 @@ async function sampled<T>(spec: LoadSpec, work: () => Promise<T>, answers: (r: T
         threadsBefore && threadsAfter
           ? percentOfCore((threadsAfter.helpersRunNs - threadsBefore.helpersRunNs) / 1e6)
           : null,
+      others: othersBetween(machineBefore, machineAfter, benchPids(spec)),
     },
   ];
 }

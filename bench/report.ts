@@ -3,6 +3,7 @@
  * tables on stdout, and every figure of every run in bench/results/latest.json.
  */
 import type { ClosedResult, OpenResult } from './load-generator.ts';
+import type { OthersUsage } from './lib/procfs.ts';
 import type { ScenarioName } from './scenarios.ts';
 import type { TopologyKey } from './topologies.ts';
 import type { ViewMemory } from './view-memory.ts';
@@ -81,6 +82,14 @@ export function viewLoadsText(loads: ViewLoads | null | undefined): string {
   if (!loads || loads.batches === 0) return '-';
   const n = (x: number) => x.toLocaleString('en-US');
   return `${n(loads.views)} in ${n(loads.batches)} (${(loads.views / loads.batches).toFixed(1)})`;
+}
+
+/** `the rest of the machine ran 130 ms of CPU (beam.smp 120 ms, …); 9 processes started` (older files: unknown). */
+export function othersText(o: OthersUsage | undefined): string {
+  if (!o) return 'the rest of the machine: not sampled';
+  const busiest = o.busiest.map(b => `${b.name} ${b.ms} ms`).join(', ');
+  const started = o.started === 1 ? '1 process started' : `${o.started} processes started`;
+  return `the rest of the machine ran ${o.cpuMs} ms of CPU${busiest ? ` (${busiest})` : ''}; ${started}`;
 }
 
 export interface GrowthRound {

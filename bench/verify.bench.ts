@@ -62,6 +62,7 @@ import {
   growthVerdicts,
   median,
   openRows,
+  othersText,
   printTable,
   summariseClosed,
   summariseOpen,
@@ -399,7 +400,8 @@ function lateSummary(r: OpenResult): string {
   return (
     `  late (>10 ms) by 100 ms of send time, worst first: ${windows.join(', ') || 'none'}\n` +
     `  load generator paused: ${pauses.join(', ') || 'never over 5 ms'}\n` +
-    `  server main threads waited for a CPU ${pct(r.mainWaitPercent)} of the run; their other threads ran ${pct(r.helpersCpu)} of a core\n`
+    `  server main threads waited for a CPU ${pct(r.mainWaitPercent)} of the run; their other threads ran ${pct(r.helpersCpu)} of a core\n` +
+    `  ${othersText(r.others)}\n`
   );
 }
 

@@ -267,6 +267,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsOnApiPort,
     databaseSocketTimeoutMs: integer(env, 'DATABASE_SOCKET_TIMEOUT_MS', 5000, 500, 600_000),
     databaseSlowCommandMs: integer(env, 'DATABASE_SLOW_COMMAND_MS', 100, 0, 600_000),
+    v8HelperNice: integer(env, 'V8_HELPER_NICE', 10, 0, 19),
     healthPort: healthPort === 0 ? null : healthPort,
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 10_000, 100, 300_000),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 64 * 1024, 1024, 10 * 1024 * 1024),

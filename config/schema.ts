@@ -63,6 +63,8 @@ export interface Config {
   databaseSocketTimeoutMs: number;
   /** A database command at least this slow is logged (command and collection only). */
   databaseSlowCommandMs: number;
+  /** Nice levels V8's helper threads run below the main thread (0: the same priority). */
+  v8HelperNice: number;
   /**
    * Port of the node health server (/health/live, /health/ready, /health) that nodes without the
    * gateway open for their probes (lib/infra/node-health.ts); null: none. Gateway nodes answer on PORT.

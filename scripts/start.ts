@@ -10,15 +10,20 @@ import type { Server } from 'node:http';
 import { FORCED_EXIT_MS, SHUTDOWN } from '../config/topology.ts';
 import { createBroker, loadServices } from '../lib/infra/broker.ts';
 import { gracefulStop, trackRequests } from '../lib/infra/graceful-stop.ts';
+import { lowerV8HelperThreads } from '../lib/infra/helper-threads.ts';
 import { nodeHealth } from '../lib/infra/node-health.ts';
 import { dependenciesOrExit, embeddedMongoIfNeeded, loadConfigOrExit } from './lib/boot.ts';
 
 async function main(): Promise<void> {
   const cfg = loadConfigOrExit();
+  // Before any load: a busy helper thread must not take turns with the main thread on a shared core.
+  const lowered = lowerV8HelperThreads(cfg.v8HelperNice);
   const dependencies = await dependenciesOrExit(cfg);
   const mongo = await embeddedMongoIfNeeded(cfg);
 
   const broker = createBroker({ skipProcessEventRegistration: true });
+  if (lowered > 0)
+    broker.logger.info(`V8 helper threads: ${lowered} at ${cfg.v8HelperNice} nice levels below the main thread`);
   await loadServices(broker, cfg.services);
   // The gateway's server exists from created() on: count its requests before it listens, so a drain
   // knows what is in flight (lib/infra/graceful-stop.ts).

@@ -135,3 +135,73 @@ export class Samples {
     return this.values.subarray(0, this.count).sort();
   }
 }
+
+/** One process's name and CPU ticks, its reaped children's included (so a short-lived child counts). */
+export interface ProcessTicks {
+  name: string;
+  ticks: number;
+}
+
+/** Every process of the machine by pid (utime + stime + cutime + cstime); empty off Linux. */
+export function machineTicks(): Map<number, ProcessTicks> {
+  const all = new Map<number, ProcessTicks>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return all;
+  }
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const fields = stat.slice(close + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      all.set(pid, { name: stat.slice(stat.indexOf('(') + 1, close), ticks });
+    } catch {
+      // gone between the listing and the read: it started and ended, its parent's count has it
+    }
+  }
+  return all;
+}
+
+/** What the rest of the machine ran between two machineTicks() readings. */
+export interface OthersUsage {
+  /** CPU time of every process outside `excluded`, in ms. */
+  cpuMs: number;
+  /** The busiest of them by name, most first (at most three, each at least one tick). */
+  busiest: { name: string; ms: number }[];
+  /** Processes that appeared between the readings (short-lived ones included only if still running). */
+  started: number;
+}
+
+/**
+ * The CPU the machine's other processes (not the bench's own) used between two readings: the tell of
+ * a machine that was not quiet. A process that ended in between is counted in its parent's reaped
+ * children's time once the parent has waited for it.
+ */
+export function othersBetween(
+  before: Map<number, ProcessTicks>,
+  after: Map<number, ProcessTicks>,
+  excluded: ReadonlySet<number>,
+): OthersUsage {
+  const byName = new Map<string, number>();
+  let ticks = 0;
+  let started = 0;
+  for (const [pid, now] of after) {
+    if (excluded.has(pid)) continue;
+    const then = before.get(pid);
+    if (!then) started++;
+    const used = now.ticks - (then?.ticks ?? 0);
+    if (used <= 0) continue;
+    ticks += used;
+    byName.set(now.name, (byName.get(now.name) ?? 0) + used);
+  }
+  const busiest = [...byName]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([name, t]) => ({ name, ms: t * MS_PER_TICK }));
+  return { cpuMs: ticks * MS_PER_TICK, busiest, started };
+}

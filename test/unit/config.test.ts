@@ -42,6 +42,7 @@ describe('loadConfig', function () {
       expect(cfg.embeddedMongoPort).to.equal(27999);
       expect(cfg.mongoUrl).to.equal('mongodb://127.0.0.1:27999/license_server');
       expect(cfg.mongoUrlIsDefault).to.equal(true);
+      expect(cfg.v8HelperNice).to.equal(10);
     });
 
     it('refuses a port outside 1-65535, naming the variable', function () {
@@ -190,6 +191,7 @@ describe('loadConfig', function () {
       ['RATE_LIMIT_PUBLIC_PER_MINUTE of zero', { RATE_LIMIT_PUBLIC_PER_MINUTE: '0' }, 'RATE_LIMIT_PUBLIC_PER_MINUTE'],
       ['MAX_BODY_BYTES that is negative', { MAX_BODY_BYTES: '-1' }, 'MAX_BODY_BYTES'],
       ['METRICS_PORT out of range', { METRICS_PORT: '65536' }, 'METRICS_PORT'],
+      ['V8_HELPER_NICE beyond 19', { V8_HELPER_NICE: '20' }, 'V8_HELPER_NICE'],
     ];
     for (const [what, env, variable] of cases) {
       it(`throws ConfigError for ${what}`, function () {

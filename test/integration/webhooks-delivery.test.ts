@@ -295,7 +295,11 @@ describe('webhook deliveries', function () {
     });
 
     it('disables its endpoint and announces webhook.endpoint_disabled, delivered to its subscribers', async function () {
-      const read = await call('GET', `/api/webhook/${hook.id}`);
+      // The endpoint is disabled right after the delivery is marked failed, in a write of its own.
+      const read = await until('the endpoint disabled', async () => {
+        const answer = await call('GET', `/api/webhook/${hook.id}`);
+        return answer.body.webhook?.active === false ? answer : undefined;
+      });
       expect(read.body.webhook).to.include({ active: false, disabled_by: 'delivery_failure' });
       expect(read.body.webhook.disabled_reason).to.match(/failed 4 attempts; last: HTTP 500/);
       const fact = await until('the fact', () => Promise.resolve(disabledFacts.find(f => f.endpoint_id === hook.id)));

@@ -45,13 +45,19 @@ export function coreBusy(
 /** utime + stime of a process and all its threads, in clock ticks; null where unreadable. */
 export function processTicks(pid: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may hold spaces and parentheses: fields are counted from the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const { fields } = readStat(pid);
     return Number(fields[11]) + Number(fields[12]);
   } catch {
     return null;
   }
+}
+
+/** /proc/<pid>/stat: the command name, and the fields after it (index 0 is the state); throws where unreadable. */
+function readStat(pid: number): { name: string; fields: string[] } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name may hold spaces and parentheses: fields are counted from the last ')'.
+  const close = stat.lastIndexOf(')');
+  return { name: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
 }
 
 /** Summed CPU ticks of several processes; null when one of them is unreadable. */
@@ -155,11 +161,9 @@ export function machineTicks(): Map<number, ProcessTicks> {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const fields = stat.slice(close + 2).split(' ');
+      const { name, fields } = readStat(pid);
       const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-      all.set(pid, { name: stat.slice(stat.indexOf('(') + 1, close), ticks });
+      all.set(pid, { name, ticks });
     } catch {
       // gone between the listing and the read: it started and ended, its parent's count has it
     }

@@ -46,8 +46,12 @@ export interface GrowthRow {
   stored: number;
   cold: ClosedResult;
   warm: ClosedResult;
-  /** Licenses the warm run spread over (those the cold run loaded; 1: the test license). */
+  /** Licenses the judged warm runs spread over (the hot set; 1: the test license). */
   warmViews: number;
+  /** Licenses the cold run loaded (results from before the fixed hot set: absent, and warmViews is this). */
+  loadedViews?: number;
+  /** Warm verify over every view the cold run loaded, when more than the hot set (not judged). */
+  wide?: ClosedResult | null;
   /** The bare server's peak measured right after `warm` (the median round's): the machine's speed then. */
   bare?: ClosedResult;
   /** Every round of warm verify and the bare run after it; `warm` and `bare` are the median one's. */
@@ -121,6 +125,10 @@ export function median(values: number[]): number | null {
 const fixed = (x: number | null | undefined, digits: number): string =>
   x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
 
+/** CPU microseconds per request: a tenth below 100 (where a whole microsecond is several percent), else whole. */
+export const usText = (x: number | null | undefined): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(Math.abs(x) < 100 ? 1 : 0);
+
 /** Prints rows as aligned columns (first column left-aligned, the others right-aligned). */
 export function printTable(header: string[], rows: string[][], leftColumns = 1): void {
   const lines = [header, ...rows];
@@ -183,8 +191,8 @@ export function closedRows(summaries: ClosedSummary[], labels: (s: ClosedSummary
       fixed(s.rps, 0),
       fixed(s.ratio, 3),
       s.ratios.map(r => r.toFixed(2)).join(' / ') || '-',
-      fixed(s.cpuUsPerRequest, 0),
-      fixed(s.dbCpuUsPerRequest, 0),
+      usText(s.cpuUsPerRequest),
+      usText(s.dbCpuUsPerRequest),
       fixed(s.p50Ms, 2),
       fixed(s.p99Ms, 2),
       String(s.failures),
@@ -289,7 +297,7 @@ export function openRows(summaries: OpenSummary[], label: (k: OpenSubject) => st
     String(s.failures),
     String(s.unanswered),
     fixed(s.sendLagP99Ms, 2),
-    fixed(s.cpuUsPerRequest, 0),
+    usText(s.cpuUsPerRequest),
     fixed(s.mainWaitPercent, 1),
     s.target ? `${s.target} ${s.pass ? 'PASS' : 'FAIL'}` : '',
   ]);
@@ -329,12 +337,12 @@ export function growthRows(rows: GrowthRow[]): string[][] {
     g.stored.toLocaleString('en-US'),
     fixed(g.cold.rps, 1),
     fixed(g.cold.p50Ms, 0),
-    fixed(g.cold.serverCpuUsPerRequest, 0),
-    fixed(g.cold.dbCpuUsPerRequest, 0),
+    usText(g.cold.serverCpuUsPerRequest),
+    usText(g.cold.dbCpuUsPerRequest),
     `${g.cold.statusCodes['200'] ?? 0}/${g.cold.responses}`,
     fixed(g.warm.rps, 0),
-    fixed(g.warm.serverCpuUsPerRequest, 0),
-    fixed(g.bare?.serverCpuUsPerRequest, 0),
+    usText(g.warm.serverCpuUsPerRequest),
+    usText(g.bare?.serverCpuUsPerRequest),
     quotients(g),
     `${g.warmViews} views`,
     viewLoadsText(g.viewLoads),
@@ -342,6 +350,24 @@ export function growthRows(rows: GrowthRow[]): string[][] {
     fixed(g.memory?.rssPerViewBytes, 0),
     g.zipf ? `${(100 * g.zipf.hitRate).toFixed(1)}%` : '-',
   ]);
+}
+
+/**
+ * The wider hot set of each size that measured one: warm verify over every view its cold run loaded, as
+ * a multiple of the judged figure (the same server over the hot set). Information, not a target: it
+ * moves with how many licenses are busy, not with how many are stored.
+ */
+export function wideHotSetLines(rows: GrowthRow[]): string[] {
+  return rows.flatMap(g => {
+    const wide = g.wide?.serverCpuUsPerRequest;
+    const hot = g.warm.serverCpuUsPerRequest;
+    if (!g.wide || !wide || !hot) return [];
+    return [
+      `warm verify over all ${g.loadedViews} views loaded, ${g.licenses} licenses: ${usText(wide)} us per request, ` +
+        `x${(wide / hot).toFixed(2)} of the same server over ${g.warmViews} (not judged: the hot set, not the licenses stored); ` +
+        `req/s ${g.wide.rps.toFixed(0)}`,
+    ];
+  });
 }
 
 /**

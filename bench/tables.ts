@@ -15,6 +15,7 @@ import {
   type OpenCell,
   type OpenSubject,
   type OpenSummary,
+  usText,
 } from './report.ts';
 import { SCENARIO_LABELS } from './scenarios.ts';
 import { TOPOLOGIES } from './topologies.ts';
@@ -58,8 +59,8 @@ function closedTable(r: Results): string {
       SCENARIO_LABELS[s.scenario],
       int(s.rps),
       s.scenario === 'warm' || s.scenario === 'heartbeat' ? `${ratio}; ${runs}` : ratio,
-      int(s.cpuUsPerRequest),
-      int(s.dbCpuUsPerRequest),
+      usText(s.cpuUsPerRequest),
+      usText(s.dbCpuUsPerRequest),
       dec(s.p99Ms, 1),
       String(s.failures),
       target,
@@ -97,7 +98,7 @@ function openTable(r: Results): string {
       dec(s.maxMs, 1),
       s.within10ms === null ? '-' : `${(100 * s.within10ms).toFixed(2)}%`,
       dec(s.sendLagP99Ms, 2),
-      int(s.cpuUsPerRequest),
+      usText(s.cpuUsPerRequest),
       s.pass === null ? '' : s.pass ? 'PASS' : '**FAIL**',
     ];
   });
@@ -119,17 +120,26 @@ function openTable(r: Results): string {
   );
 }
 
+/** The wider hot set's warm CPU per request and its multiple of the judged one; '-' when not measured. */
+function wideText(g: GrowthRow): string {
+  const wide = g.wide?.serverCpuUsPerRequest;
+  const hot = g.warm.serverCpuUsPerRequest;
+  if (!wide || !hot) return '-';
+  return `${int(g.loadedViews)} views: ${usText(wide)} µs (x${(wide / hot).toFixed(2)})`;
+}
+
 function growthTable(r: Results): string {
   const rows = r.growth.map(g => [
     `${int(g.licenses)} (${int(g.stored)})`,
     dec(g.cold.rps, 1),
     int(g.cold.p50Ms),
-    `${int(g.cold.serverCpuUsPerRequest)} / ${int(g.cold.dbCpuUsPerRequest)}`,
+    `${usText(g.cold.serverCpuUsPerRequest)} / ${usText(g.cold.dbCpuUsPerRequest)}`,
     int(g.warm.rps),
-    int(g.warm.serverCpuUsPerRequest),
-    int(g.bare?.serverCpuUsPerRequest),
+    usText(g.warm.serverCpuUsPerRequest),
+    usText(g.bare?.serverCpuUsPerRequest),
     quotients(g),
     `${int(g.warmViews)} views`,
+    wideText(g),
     viewLoadsText(g.viewLoads),
     `${int(g.memory?.heapPerViewBytes)} B / ${int(g.memory?.rssPerViewBytes)} B`,
     g.zipf ? `${(100 * g.zipf.hitRate).toFixed(1)}%` : '-',
@@ -145,6 +155,7 @@ function growthTable(r: Results): string {
       'bare CPU µs/req beside it',
       'warm over bare (each round)',
       'warm spread over',
+      'warm over every view loaded (not judged)',
       'view loads in batches (per batch)',
       'heap / RSS per cached license',
       'Zipf(1.0) hit rate',
@@ -158,7 +169,7 @@ const r = JSON.parse(readFileSync(file, 'utf8')) as Results;
 const bare = r.bare.median;
 process.stdout.write(
   `${r.date}, Node ${r.node}, ${r.cpu}, ${r.cores} cores\n\n` +
-    `bare node:http: **${int(bare.rps)} req/s** (runs: ${r.bare.runs.map(b => int(b.rps)).join(' / ')}), ${int(bare.cpu)} µs CPU per request.\n\n` +
+    `bare node:http: **${int(bare.rps)} req/s** (runs: ${r.bare.runs.map(b => int(b.rps)).join(' / ')}), ${usText(bare.cpu)} µs CPU per request.\n\n` +
     `${closedTable(r)}\n\n${openTable(r)}\n` +
     (r.growth.length ? `\n${growthTable(r)}\n` : ''),
 );

@@ -70,6 +70,8 @@ import {
   type GrowthRow,
   type OpenCell,
   type OpenSubject,
+  usText,
+  wideHotSetLines,
 } from './report.ts';
 import {
   ACTIVATION_LICENSES,
@@ -112,6 +114,8 @@ interface Settings {
   open: boolean;
   growth: boolean;
   licenses: number[];
+  /** Licenses the judged warm rounds of every growth size spread over (BENCH_GROWTH_HOT). */
+  growthHot: number;
   topologies: TopologyKey[];
   scenarios: ScenarioName[];
   /** Licenses of the main database's verify pool (cold verifies and heartbeats). */
@@ -148,6 +152,7 @@ function settingsFromEnv(): Settings {
     openConnections: envInt('BENCH_OPEN_CONNECTIONS', 128, 1),
     open: process.env.BENCH_OPEN !== '0',
     growth: process.env.BENCH_GROWTH !== '0',
+    growthHot: envInt('BENCH_GROWTH_HOT', 1000, 1),
     licenses: licenses.sort((a, b) => a - b),
     topologies,
     scenarios,
@@ -426,6 +431,7 @@ function growthContext(s: Settings, st: RunState, start: StartOptions, redisUrl:
     seconds: s.seconds,
     warmupSeconds: s.warmupSeconds,
     coldConnections: s.slowConnections,
+    hotViews: s.growthHot,
   };
 }
 
@@ -562,7 +568,7 @@ async function report(s: Settings, st: RunState, growth: GrowthRow[], notes: str
   );
   process.stdout.write(
     `bare node:http: ${bareMedian.rps?.toFixed(0) ?? '-'} req/s (runs: ${st.bare.map(b => b.rps.toFixed(0)).join(' / ')}), ` +
-      `${bareMedian.cpu?.toFixed(0) ?? '-'} us CPU per request\n`,
+      `${usText(bareMedian.cpu)} us CPU per request\n`,
   );
   const keys = s.topologies.filter(k => st.closed.some(c => c.topology === k));
   const paired = keys.map(k => {
@@ -592,6 +598,7 @@ async function report(s: Settings, st: RunState, growth: GrowthRow[], notes: str
     process.stdout.write('\nCost growth, topology (a):\n');
     printTable(GROWTH_HEADER, growthRows(growth));
     for (const v of growthVerdicts(growth)) process.stdout.write(`- ${v}\n`);
+    for (const v of wideHotSetLines(growth)) process.stdout.write(`- ${v}\n`);
   }
   process.stdout.write(`\n${notes.map(n => `- ${n}`).join('\n')}\n`);
 

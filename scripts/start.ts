@@ -12,6 +12,7 @@ import { createBroker, loadServices } from '../lib/infra/broker.ts';
 import { gracefulStop, trackRequests } from '../lib/infra/graceful-stop.ts';
 import { lowerV8HelperThreads } from '../lib/infra/helper-threads.ts';
 import { nodeHealth } from '../lib/infra/node-health.ts';
+import { collectStartupGarbage } from '../lib/infra/startup-gc.ts';
 import { dependenciesOrExit, embeddedMongoIfNeeded, loadConfigOrExit } from './lib/boot.ts';
 
 async function main(): Promise<void> {
@@ -76,6 +77,15 @@ async function main(): Promise<void> {
     await mongo?.stop();
     dependencies.stop();
     process.exit(1);
+  }
+  // Start-up's garbage, collected now rather than by the load's first full collection
+  // (lib/infra/startup-gc.ts).
+  const collected = collectStartupGarbage();
+  if (collected) {
+    const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
+    broker.logger.info(
+      `Start-up garbage collected: heap ${mb(collected.heapBeforeBytes)} -> ${mb(collected.heapAfterBytes)} MB in ${collected.ms.toFixed(0)} ms`,
+    );
   }
   if (cfg.services.includes('api')) {
     broker.logger.info(`License server listening on http://localhost:${cfg.port}`);

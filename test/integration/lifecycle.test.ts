@@ -41,7 +41,7 @@ describe('scripts/start.ts (npm start)', function () {
     const port = await freePort();
     child = spawn(process.execPath, ['scripts/start.ts'], {
       cwd: root,
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -59,6 +59,13 @@ describe('scripts/start.ts (npm start)', function () {
     });
     expect(verify.status).to.equal(200);
     expect(verify.body).to.include({ valid: false, code: 'NOT_ACTIVATED' });
+    // Start-up's garbage collected once the node has started (lib/infra/startup-gc.ts).
+    await until(
+      () => Promise.resolve(/Start-up garbage collected: heap [\d.]+ -> [\d.]+ MB in \d+ ms/.test(output)),
+      5000,
+    ).catch(() => {
+      throw new Error(`no start-up collection logged:\n${output}`);
+    });
 
     child.kill('SIGTERM');
     const code = await Promise.race([exited, new Promise(resolve => setTimeout(() => resolve('timeout'), 20_000))]);

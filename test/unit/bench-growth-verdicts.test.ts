@@ -8,9 +8,12 @@ import {
   quotients,
   viewLoadsFrom,
   viewLoadsText,
+  usText,
+  wideHotSetLines,
   type GrowthRound,
   type GrowthRow,
 } from '../../bench/report.ts';
+import { usPerRequest } from '../../bench/load-generator.ts';
 import { HotMetrics } from '../../lib/observability/hot-metrics.ts';
 
 function closed(cpuUs: number | null, rps = 20_000): ClosedResult {
@@ -101,5 +104,48 @@ describe('bench growth: view loads from /metrics', () => {
     expect(viewLoadsText({ views: 12_000, batches: 1500 })).to.equal('12,000 in 1,500 (8.0)');
     expect(viewLoadsText(null)).to.equal('-');
     expect(viewLoadsText({ views: 0, batches: 0 })).to.equal('-');
+  });
+});
+
+describe('bench growth: the wider hot set, beside the judged one', () => {
+  it('prints the wider run as a multiple of the same server over the hot set', () => {
+    const g = {
+      ...row(100_000, [round(19, 14), round(19.5, 14), round(20, 14)]),
+      loadedViews: 7565,
+      wide: closed(22.6, 43_000),
+    };
+    expect(wideHotSetLines([g])).to.deep.equal([
+      'warm verify over all 7565 views loaded, 100000 licenses: 22.6 us per request, x1.16 of the same server over 1000 ' +
+        '(not judged: the hot set, not the licenses stored); req/s 43000',
+    ]);
+  });
+
+  it('prints nothing for a size whose cold run loaded no more than the hot set', () => {
+    expect(wideHotSetLines([{ ...row(1000, [round(19, 14)]), loadedViews: 996, wide: null }])).to.deep.equal([]);
+  });
+
+  it('leaves the verdict to the hot-set rounds, whatever the wider run measured', () => {
+    const first = row(1000, [round(19, 14)]);
+    const last = { ...row(100_000, [round(19.8, 14)]), loadedViews: 7565, wide: closed(30, 40_000) };
+    const [warm] = growthVerdicts([first, last]);
+    expect(warm).to.include('19 -> 19.8 us').and.include('PASS');
+  });
+});
+
+describe('bench: CPU per request to a tenth of a microsecond', () => {
+  it('keeps a tenth, so two figures near 20 us compare within a percent', () => {
+    expect(usPerRequest(10_450, 500_000)).to.equal(20.9);
+    expect(usPerRequest(7_000, 500_000)).to.equal(14);
+  });
+
+  it('answers null when nothing was answered', () => {
+    expect(usPerRequest(1000, 0)).to.equal(null);
+  });
+
+  it('prints a tenth below 100 us and whole microseconds above', () => {
+    expect(usText(20.94)).to.equal('20.9');
+    expect(usText(14)).to.equal('14.0');
+    expect(usText(676.4)).to.equal('676');
+    expect(usText(null)).to.equal('-');
   });
 });

@@ -15,7 +15,6 @@ import {
   type OpenCell,
   type OpenSubject,
   type OpenSummary,
-  usText,
 } from './report.ts';
 import { SCENARIO_LABELS } from './scenarios.ts';
 import { TOPOLOGIES } from './topologies.ts';
@@ -35,6 +34,8 @@ const int = (n: number | null | undefined) =>
   n === null || n === undefined ? '-' : Math.round(n).toLocaleString('en');
 const dec = (n: number | null | undefined, digits: number) =>
   n === null || n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits);
+/** CPU µs per request: a tenth below 100, whole (with separators) above. */
+const usText = (n: number | null | undefined) => (n !== null && n !== undefined && n >= 100 ? int(n) : dec(n, 1));
 const label = (k: OpenSubject) =>
   (k === 'bare' ? 'bare node:http' : TOPOLOGIES.find(t => t.key === k)!.label).replace('|', '\\|');
 

@@ -125,9 +125,12 @@ export function median(values: number[]): number | null {
 const fixed = (x: number | null | undefined, digits: number): string =>
   x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
 
-/** CPU microseconds per request: a tenth below 100 (where a whole microsecond is several percent), else whole. */
-export const usText = (x: number | null | undefined): string =>
-  x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(Math.abs(x) < 100 ? 1 : 0);
+/**
+ * CPU microseconds per request: a tenth below 100 (where a whole microsecond is several percent), else
+ * whole, written by `whole` (the docs' tables group thousands).
+ */
+export const usText = (x: number | null | undefined, whole = (n: number) => n.toFixed(0)): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '-' : Math.abs(x) < 100 ? x.toFixed(1) : whole(x);
 
 /** Prints rows as aligned columns (first column left-aligned, the others right-aligned). */
 export function printTable(header: string[], rows: string[][], leftColumns = 1): void {
@@ -359,15 +362,21 @@ export function growthRows(rows: GrowthRow[]): string[][] {
  */
 export function wideHotSetLines(rows: GrowthRow[]): string[] {
   return rows.flatMap(g => {
-    const wide = g.wide?.serverCpuUsPerRequest;
-    const hot = g.warm.serverCpuUsPerRequest;
-    if (!g.wide || !wide || !hot) return [];
+    const w = wideOverHot(g);
+    if (!w) return [];
     return [
-      `warm verify over all ${g.loadedViews} views loaded, ${g.licenses} licenses: ${usText(wide)} us per request, ` +
-        `x${(wide / hot).toFixed(2)} of the same server over ${g.warmViews} (not judged: the hot set, not the licenses stored); ` +
-        `req/s ${g.wide.rps.toFixed(0)}`,
+      `warm verify over all ${g.loadedViews} views loaded, ${g.licenses} licenses: ${usText(w.us)} us per request, ` +
+        `x${w.times.toFixed(2)} of the same server over ${g.warmViews} (not judged: the hot set, not the licenses stored); ` +
+        `req/s ${w.rps.toFixed(0)}`,
     ];
   });
+}
+
+/** The wider hot set's warm CPU per request and its multiple of the judged one; null when not measured. */
+export function wideOverHot(g: GrowthRow): { us: number; times: number; rps: number } | null {
+  const wide = g.wide?.serverCpuUsPerRequest;
+  const hot = g.warm.serverCpuUsPerRequest;
+  return g.wide && wide && hot ? { us: wide, times: wide / hot, rps: g.wide.rps } : null;
 }
 
 /**

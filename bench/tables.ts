@@ -15,6 +15,8 @@ import {
   type OpenCell,
   type OpenSubject,
   type OpenSummary,
+  usText,
+  wideOverHot,
 } from './report.ts';
 import { SCENARIO_LABELS } from './scenarios.ts';
 import { TOPOLOGIES } from './topologies.ts';
@@ -34,8 +36,8 @@ const int = (n: number | null | undefined) =>
   n === null || n === undefined ? '-' : Math.round(n).toLocaleString('en');
 const dec = (n: number | null | undefined, digits: number) =>
   n === null || n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits);
-/** CPU µs per request: a tenth below 100, whole (with separators) above. */
-const usText = (n: number | null | undefined) => (n !== null && n !== undefined && n >= 100 ? int(n) : dec(n, 1));
+/** CPU µs per request, thousands grouped above 100 (report.ts `usText`). */
+const us = (n: number | null | undefined) => usText(n, int);
 const label = (k: OpenSubject) =>
   (k === 'bare' ? 'bare node:http' : TOPOLOGIES.find(t => t.key === k)!.label).replace('|', '\\|');
 
@@ -60,8 +62,8 @@ function closedTable(r: Results): string {
       SCENARIO_LABELS[s.scenario],
       int(s.rps),
       s.scenario === 'warm' || s.scenario === 'heartbeat' ? `${ratio}; ${runs}` : ratio,
-      usText(s.cpuUsPerRequest),
-      usText(s.dbCpuUsPerRequest),
+      us(s.cpuUsPerRequest),
+      us(s.dbCpuUsPerRequest),
       dec(s.p99Ms, 1),
       String(s.failures),
       target,
@@ -99,7 +101,7 @@ function openTable(r: Results): string {
       dec(s.maxMs, 1),
       s.within10ms === null ? '-' : `${(100 * s.within10ms).toFixed(2)}%`,
       dec(s.sendLagP99Ms, 2),
-      usText(s.cpuUsPerRequest),
+      us(s.cpuUsPerRequest),
       s.pass === null ? '' : s.pass ? 'PASS' : '**FAIL**',
     ];
   });
@@ -121,12 +123,9 @@ function openTable(r: Results): string {
   );
 }
 
-/** The wider hot set's warm CPU per request and its multiple of the judged one; '-' when not measured. */
 function wideText(g: GrowthRow): string {
-  const wide = g.wide?.serverCpuUsPerRequest;
-  const hot = g.warm.serverCpuUsPerRequest;
-  if (!wide || !hot) return '-';
-  return `${int(g.loadedViews)} views: ${usText(wide)} µs (x${(wide / hot).toFixed(2)})`;
+  const w = wideOverHot(g);
+  return w ? `${int(g.loadedViews)} views: ${us(w.us)} µs (x${w.times.toFixed(2)})` : '-';
 }
 
 function growthTable(r: Results): string {
@@ -134,10 +133,10 @@ function growthTable(r: Results): string {
     `${int(g.licenses)} (${int(g.stored)})`,
     dec(g.cold.rps, 1),
     int(g.cold.p50Ms),
-    `${usText(g.cold.serverCpuUsPerRequest)} / ${usText(g.cold.dbCpuUsPerRequest)}`,
+    `${us(g.cold.serverCpuUsPerRequest)} / ${us(g.cold.dbCpuUsPerRequest)}`,
     int(g.warm.rps),
-    usText(g.warm.serverCpuUsPerRequest),
-    usText(g.bare?.serverCpuUsPerRequest),
+    us(g.warm.serverCpuUsPerRequest),
+    us(g.bare?.serverCpuUsPerRequest),
     quotients(g),
     `${int(g.warmViews)} views`,
     wideText(g),
@@ -170,7 +169,7 @@ const r = JSON.parse(readFileSync(file, 'utf8')) as Results;
 const bare = r.bare.median;
 process.stdout.write(
   `${r.date}, Node ${r.node}, ${r.cpu}, ${r.cores} cores\n\n` +
-    `bare node:http: **${int(bare.rps)} req/s** (runs: ${r.bare.runs.map(b => int(b.rps)).join(' / ')}), ${usText(bare.cpu)} µs CPU per request.\n\n` +
+    `bare node:http: **${int(bare.rps)} req/s** (runs: ${r.bare.runs.map(b => int(b.rps)).join(' / ')}), ${us(bare.cpu)} µs CPU per request.\n\n` +
     `${closedTable(r)}\n\n${openTable(r)}\n` +
     (r.growth.length ? `\n${growthTable(r)}\n` : ''),
 );

@@ -48,4 +48,5 @@ USER 1000:1000
 EXPOSE 8080 8081 9464
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["node", "scripts/healthcheck.ts"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "scripts/start.ts"]
+# V8 flags of every server node (lib/infra/node-flags.ts): Node takes them only on the command line.
+CMD ["node", "--no-memory-reducer", "scripts/start.ts"]

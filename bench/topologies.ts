@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import path from 'node:path';
 import { KNOWN_SERVICES } from '../config/index.ts';
 import { SERVICE_GROUPS } from '../config/topology.ts';
+import { SERVER_NODE_FLAGS } from '../lib/infra/node-flags.ts';
 import { SERVER_CORE, freePort, launch, request, stopProc, waitUntil, type Proc } from './lib/processes.ts';
 import { HEARTBEAT_LIMIT_PER_MINUTE } from './scenarios.ts';
 
@@ -98,7 +99,8 @@ function nodeEnv(o: StartOptions, extra: Record<string, string>): NodeJS.Process
   return {
     ...env,
     NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
+    // BENCH_LOG_LEVEL=info shows what the nodes did beside a late window (their logs carry times).
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn',
     RATE_LIMIT_PUBLIC_PER_MINUTE: PUBLIC_RATE_LIMIT,
     RATE_LIMIT_HEARTBEAT_PER_MINUTE: String(HEARTBEAT_LIMIT_PER_MINUTE),
     MONGO_URL: o.mongoUrl,
@@ -124,7 +126,12 @@ export async function startTopology(t: Topology, o: StartOptions): Promise<Deplo
     if (node.services) env.SERVICES = node.services.join(',');
     if (t.nats) env.TRANSPORTER = o.natsUrl;
     if (node.gateway) env.PORT = String(port);
-    const proc = launch(label, SERVER_CORE, [...(o.nodeArgs?.(label) ?? []), 'scripts/start.ts'], nodeEnv(o, env));
+    const proc = launch(
+      label,
+      SERVER_CORE,
+      [...SERVER_NODE_FLAGS, ...(o.nodeArgs?.(label) ?? []), 'scripts/start.ts'],
+      nodeEnv(o, env),
+    );
     procs.push(proc);
     if (!node.services || node.services.includes('license')) licenseProc = proc;
   }

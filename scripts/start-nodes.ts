@@ -8,6 +8,7 @@
  *   npm run start:nodes
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { SERVER_NODE_FLAGS } from '../lib/infra/node-flags.ts';
 import { ROOT, dependenciesOrExit, embeddedMongoIfNeeded, loadConfigOrExit } from './lib/boot.ts';
 import { planNodes, type NodePlan } from './lib/nodes.ts';
 
@@ -21,7 +22,7 @@ const mongo = await embeddedMongoIfNeeded(cfg);
 const plan = planNodes(cfg, transporter);
 
 const children: ChildProcess[] = plan.map(node =>
-  spawn(process.execPath, [`${ROOT}scripts/start.ts`], {
+  spawn(process.execPath, [...SERVER_NODE_FLAGS, `${ROOT}scripts/start.ts`], {
     cwd: ROOT,
     stdio: 'inherit',
     env: { ...process.env, ...node.env },

@@ -11,6 +11,7 @@ import { FORCED_EXIT_MS, SHUTDOWN } from '../config/topology.ts';
 import { createBroker, loadServices } from '../lib/infra/broker.ts';
 import { gracefulStop, trackRequests } from '../lib/infra/graceful-stop.ts';
 import { lowerV8HelperThreads } from '../lib/infra/helper-threads.ts';
+import { missingFlagsWarning } from '../lib/infra/node-flags.ts';
 import { nodeHealth } from '../lib/infra/node-health.ts';
 import { collectStartupGarbage } from '../lib/infra/startup-gc.ts';
 import { dependenciesOrExit, embeddedMongoIfNeeded, loadConfigOrExit } from './lib/boot.ts';
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
   const broker = createBroker({ skipProcessEventRegistration: true });
   if (lowered > 0)
     broker.logger.info(`V8 helper threads: ${lowered} at ${cfg.v8HelperNice} nice levels below the main thread`);
+  const flagsWarning = missingFlagsWarning();
+  if (flagsWarning) broker.logger.warn(flagsWarning);
   await loadServices(broker, cfg.services);
   // The gateway's server exists from created() on: count its requests before it listens, so a drain
   // knows what is in flight (lib/infra/graceful-stop.ts).

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../../lib/infra/node-flags.ts';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../scripts/lib/embedded-mongodb.ts';
 
 export { freePort } from '../helpers/private-servers.ts';
@@ -155,7 +156,7 @@ export class NodeProcess {
     this.inspectorUrl = undefined;
     // The inspector (loopback, a free port) lets the matrix force a full GC and read the heap that is
     // left: RSS alone keeps whatever the allocator has not returned, so it rises and settles by chance.
-    const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', 'scripts/start.ts'], {
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--inspect=127.0.0.1:0', 'scripts/start.ts'], {
       cwd: ROOT,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { SERVER_NODE_FLAGS } from '../../lib/infra/node-flags.ts';
 import { TEST_API_KEY, http, resetStores } from '../helpers/system.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -39,7 +40,7 @@ describe('scripts/start.ts (npm start)', function () {
   it('serves the client API, and exits 0 on SIGTERM', async function () {
     await resetStores();
     const port = await freePort();
-    child = spawn(process.execPath, ['scripts/start.ts'], {
+    child = spawn(process.execPath, [...SERVER_NODE_FLAGS, 'scripts/start.ts'], {
       cwd: root,
       env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -66,6 +67,7 @@ describe('scripts/start.ts (npm start)', function () {
     ).catch(() => {
       throw new Error(`no start-up collection logged:\n${output}`);
     });
+    expect(output).not.to.include('Started without');
 
     child.kill('SIGTERM');
     const code = await Promise.race([exited, new Promise(resolve => setTimeout(() => resolve('timeout'), 20_000))]);

@@ -18,6 +18,7 @@ import {
   groupOf,
   ungroupedServices,
 } from '../../config/topology.ts';
+import { SERVER_NODE_FLAGS } from '../../lib/infra/node-flags.ts';
 import { brokerOptions } from '../../moleculer.config.ts';
 import { ROOT, interpolate, pinnedImage, read, requiredVariables, type Env } from '../helpers/manifests.ts';
 
@@ -98,7 +99,8 @@ describe('Dockerfile', function () {
     expect(final.find(l => l.startsWith('ENTRYPOINT '))).to.equal('ENTRYPOINT ["/usr/bin/tini", "--"]');
     expect(dockerfile).to.match(/apt-get install -y --no-install-recommends tini/);
     expect(final.find(l => l.startsWith('HEALTHCHECK '))).to.include('"scripts/healthcheck.ts"');
-    expect(final.find(l => l.startsWith('CMD '))).to.equal('CMD ["node", "scripts/start.ts"]');
+    const cmd = ['node', ...SERVER_NODE_FLAGS, 'scripts/start.ts'].map(a => `"${a}"`).join(', ');
+    expect(final.find(l => l.startsWith('CMD '))).to.equal(`CMD [${cmd}]`);
   });
 
   it('labels the image with its version and git revision (OCI names, from build args)', function () {

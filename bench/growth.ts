@@ -7,8 +7,9 @@
  *      BENCH_SLOW_CONNECTIONS connections (few: cold reads are bound by the database, and many in
  *      flight would only queue there). The client deadline and the database socket timeout are raised
  *      for this run so that slow reads are measured rather than cut at 2 s;
- *   3. `rounds` times: warm verify spread uniformly over the first `hotViews` licenses step 2 loaded
- *      (their views are cached), then the bare server's peak while the server idles (the machine's speed
+ *   3. `rounds` times, the sizes taken in turn within each round (every size's server is up from the
+ *      start): warm verify spread uniformly over the first `hotViews` licenses step 2 loaded (their
+ *      views are cached), then the bare server's peak while the servers idle (the machine's speed
  *      then). The same number of licenses at every size, so that what changes between sizes is the
  *      licenses stored, which the growth target names, and not the hot set as well. The row
  *      keeps the round whose quotient of CPU per request, warm over bare, is the median: one size's
@@ -25,7 +26,7 @@
 import type { ClosedResult } from './load-generator.ts';
 import { ROOT, lastLine, launch, request, SERVER_CORE } from './lib/processes.ts';
 import { POOLS, SCENARIO_LABELS, WARM_VERIFY_BODY, type Scenario } from './scenarios.ts';
-import { startTopology, stopTopology, TOPOLOGIES, type StartOptions } from './topologies.ts';
+import { startTopology, stopTopology, TOPOLOGIES, type Deployment, type StartOptions } from './topologies.ts';
 import { medianRound, viewLoadsFrom, type GrowthRound, type GrowthRow, type ViewLoads } from './report.ts';
 import type { ViewMemory } from './view-memory.ts';
 import { zipfHitRate } from './zipf.ts';
@@ -51,7 +52,7 @@ export interface GrowthContext {
   prepare: (base: string) => Promise<number>;
   /** The bare server's closed-loop peak, measured now (the machine's speed beside this size's runs). */
   bare: (label: string) => Promise<ClosedResult>;
-  /** Rounds of warm verify and bare per size (BENCH_RUNS). */
+  /** Rounds of warm verify and bare per size (BENCH_GROWTH_ROUNDS). */
   rounds: number;
   seconds: number;
   warmupSeconds: number;
@@ -88,78 +89,114 @@ async function viewMemory(licenses: number): Promise<ViewMemory> {
   return JSON.parse(await lastLine(proc)) as ViewMemory;
 }
 
-export async function measureGrowth(
-  ctx: GrowthContext,
-  licenses: number,
-  mongoUrl: string,
-  stored: number,
-): Promise<GrowthRow> {
+/** One size's database and server, measured round by round beside the other sizes. */
+interface Size {
+  licenses: number;
+  stored: number;
+  d: Deployment;
+  pids: number[];
+  label: string;
+  cold: ClosedResult;
+  warmScenario: Scenario;
+  warmViews: number;
+  loadedViews: number;
+  rounds: GrowthRound[];
+}
+
+export interface GrowthSize {
+  licenses: number;
+  mongoUrl: string;
+  /** Licenses in its database (the verify pool, and the test license). */
+  stored: number;
+}
+
+/** Steps 1 and 2: the size's server started on its database, warmed up, and its cold run. */
+async function startSize(ctx: GrowthContext, size: GrowthSize, started: Deployment[]): Promise<Size> {
   const oneProcess = TOPOLOGIES.find(t => t.key === 'oneProcess')!;
-  const d = await startTopology(oneProcess, { ...ctx.start, mongoUrl, env: { ...ctx.start.env, ...SLOW_READS } });
-  let cold: ClosedResult;
-  const rounds: GrowthRound[] = [];
-  let warmViews: number;
-  let loadedViews: number;
+  const d = await startTopology(oneProcess, {
+    ...ctx.start,
+    mongoUrl: size.mongoUrl,
+    env: { ...ctx.start.env, ...SLOW_READS },
+  });
+  started.push(d);
+  const pids = d.procs.map(p => p.child.pid!).filter(Boolean);
+  const label = `growth ${size.licenses}`;
+  await ctx.prepare(d.base);
+  const testLicense: Scenario = {
+    name: 'warm',
+    label: 'warm-up',
+    path: '/api/license/verify',
+    body: WARM_VERIFY_BODY,
+  };
+  await ctx.closed(`${label} warm-up`, d.base, testLicense, pids, { warmupSeconds: 0, seconds: ctx.warmupSeconds });
+  const cold = await ctx.closed(`${label} cold`, d.base, pool(0, size.licenses, 'sequential'), pids, {
+    warmupSeconds: 0,
+    seconds: ctx.seconds,
+    connections: ctx.coldConnections,
+  });
+  // The keys answered are the first ones of the pool, give or take those in flight at the end.
+  const answered = cold.statusCodes['200'] ?? 0;
+  const loadedViews = Math.max(0, answered - ctx.coldConnections);
+  const warmViews = Math.min(loadedViews, ctx.hotViews);
+  const warmScenario = warmViews > 0 ? pool(0, warmViews, 'random') : testLicense;
+  return { ...size, d, pids, label, cold, warmScenario, warmViews, loadedViews, rounds: [] };
+}
+
+/** Steps 4-6, then the server stopped: the size's row. */
+async function finishSize(ctx: GrowthContext, size: Size): Promise<GrowthRow> {
   let wide: ClosedResult | null = null;
-  let loads: ViewLoads | null;
-  try {
-    const pids = d.procs.map(p => p.child.pid!).filter(Boolean);
-    const label = `growth ${licenses}`;
-    await ctx.prepare(d.base);
-    const testLicense: Scenario = {
-      name: 'warm',
-      label: 'warm-up',
-      path: '/api/license/verify',
-      body: WARM_VERIFY_BODY,
-    };
-    await ctx.closed(`${label} warm-up`, d.base, testLicense, pids, { warmupSeconds: 0, seconds: ctx.warmupSeconds });
-    cold = await ctx.closed(`${label} cold`, d.base, pool(0, licenses, 'sequential'), pids, {
-      warmupSeconds: 0,
-      seconds: ctx.seconds,
-      connections: ctx.coldConnections,
-    });
-    // The keys answered are the first ones of the pool, give or take those in flight at the end.
-    const answered = cold.statusCodes['200'] ?? 0;
-    loadedViews = Math.max(0, answered - ctx.coldConnections);
-    warmViews = Math.min(loadedViews, ctx.hotViews);
-    const warmScenario = warmViews > 0 ? pool(0, warmViews, 'random') : testLicense;
-    for (let round = 1; round <= ctx.rounds; round += 1) {
-      const of = ctx.rounds > 1 ? ` (round ${round} of ${ctx.rounds})` : '';
-      const warm = await ctx.closed(`${label} warm${of}`, d.base, warmScenario, pids, {
-        warmupSeconds: ctx.warmupSeconds,
-        seconds: ctx.seconds,
-      });
-      rounds.push({ warm, bare: await ctx.bare(`${label} bare${of}`) });
-    }
-    if (loadedViews > warmViews) {
-      wide = await ctx.closed(
-        `${label} warm over all ${loadedViews} views loaded`,
-        d.base,
-        pool(0, loadedViews, 'random'),
-        pids,
-        {
-          warmupSeconds: ctx.warmupSeconds,
-          seconds: ctx.seconds,
-        },
-      );
-    }
-    loads = await viewLoads(d.base);
-  } finally {
-    await stopTopology(d, ctx.redisUrl);
+  if (size.loadedViews > size.warmViews) {
+    wide = await ctx.closed(
+      `${size.label} warm over all ${size.loadedViews} views loaded`,
+      size.d.base,
+      pool(0, size.loadedViews, 'random'),
+      size.pids,
+      { warmupSeconds: ctx.warmupSeconds, seconds: ctx.seconds },
+    );
   }
-  const { warm, bare } = medianRound(rounds);
+  const loads = await viewLoads(size.d.base);
+  const { warm, bare } = medianRound(size.rounds);
   return {
-    licenses,
-    stored,
-    cold,
+    licenses: size.licenses,
+    stored: size.stored,
+    cold: size.cold,
     warm,
-    warmViews: Math.max(1, warmViews),
-    loadedViews,
+    warmViews: Math.max(1, size.warmViews),
+    loadedViews: size.loadedViews,
     wide,
     bare,
-    rounds,
+    rounds: size.rounds,
     viewLoads: loads,
-    memory: await viewMemory(licenses),
-    zipf: await zipfHitRate(licenses),
+    memory: await viewMemory(size.licenses),
+    zipf: await zipfHitRate(size.licenses),
   };
+}
+
+/**
+ * Every size's server is started first, and the warm rounds (step 3) take the sizes in turn, so that
+ * the machine's drift over the minutes of the measurement falls on every size alike: the host's speed
+ * moved by half within five minutes in one bench, where sizes measured one after the other compared two
+ * different machines.
+ */
+export async function measureGrowth(ctx: GrowthContext, sizes: GrowthSize[]): Promise<GrowthRow[]> {
+  const started: Deployment[] = [];
+  try {
+    const running: Size[] = [];
+    for (const size of sizes) running.push(await startSize(ctx, size, started));
+    for (let round = 1; round <= ctx.rounds; round += 1) {
+      for (const size of running) {
+        const of = ctx.rounds > 1 ? ` (round ${round} of ${ctx.rounds})` : '';
+        const warm = await ctx.closed(`${size.label} warm${of}`, size.d.base, size.warmScenario, size.pids, {
+          warmupSeconds: ctx.warmupSeconds,
+          seconds: ctx.seconds,
+        });
+        size.rounds.push({ warm, bare: await ctx.bare(`${size.label} bare${of}`) });
+      }
+    }
+    const rows: GrowthRow[] = [];
+    for (const size of running) rows.push(await finishSize(ctx, size));
+    return rows;
+  } finally {
+    for (const d of started) await stopTopology(d, ctx.redisUrl);
+  }
 }

@@ -4,10 +4,11 @@
  * much less). bench/README.md explains every figure; docs/performance.md holds the results.
  *
  * One run = for each topology of topologies.ts, started fresh: closed-loop peak of each scenario of
- * scenarios.ts (verify warm, verify cold, heartbeat, activation) and open loop at 50% and 80% of that
- * run's warm-verify peak; and the bare server's peak, right after each topology's warm verify (the
- * denominator of that topology's ratios) and once per run with its own open loop. BENCH_RUNS runs
- * (default 3), medians reported.
+ * scenarios.ts (verify warm, verify cold, heartbeat, activation); and the bare server's peak, right
+ * after each topology's warm verify (the denominator of that topology's ratios) and once per run on its
+ * own. BENCH_RUNS runs (default 3), medians reported. Then as many open-loop runs: each topology started
+ * fresh again, its warm verify run once more as a warm-up, and open loop at 50% and 80% of its median
+ * warm-verify peak (the peak the report gives), bare's likewise at shares of its median peak.
  * Then cost growth (growth.ts): cold and warm verify, memory per cached license and the view cache's
  * Zipf hit rate, for each number of licenses in BENCH_LICENSES.
  *
@@ -16,7 +17,7 @@
  * Environment: BENCH_RUNS (3), BENCH_CONNECTIONS (32), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3),
  * BENCH_OPEN_SECONDS (10), BENCH_OPEN_CONNECTIONS (128), BENCH_LICENSES (1000,100000; add 1000000 to
  * opt in), BENCH_TOPOLOGIES (a,b,c), BENCH_SCENARIOS (warm,cold,heartbeat,activation), BENCH_OPEN=0,
- * BENCH_GROWTH=0, MONGO_URL (default: an embedded server in a temp dir), REDIS_URL
+ * BENCH_GROWTH=0, BENCH_GROWTH_ROUNDS (5), MONGO_URL (default: an embedded server in a temp dir), REDIS_URL
  * (redis://127.0.0.1:6379/9), BENCH_NATS_URL (nats://127.0.0.1:4222), BENCH_PIN=0,
  * BENCH_CPU_PROF=<dir> (servers write .cpuprofile files).
  */
@@ -25,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TEST_CREDENTIALS } from '../config/index.ts';
 import { startEmbeddedMongo } from '../scripts/lib/embedded-mongodb.ts';
-import { measureGrowth, type GrowthContext } from './growth.ts';
+import { measureGrowth, type GrowthContext, type GrowthSize } from './growth.ts';
 import type { ClosedResult, LoadSpec, OpenResult } from './load-generator.ts';
 import { cpuModel } from './lib/procfs.ts';
 import {
@@ -103,6 +104,13 @@ import {
 
 const OPEN_SHARES = [0.5, 0.8];
 const OPEN_WARMUP_SECONDS = 2;
+/** Warm verify of the test license: the open loops' requests, and the warm-up before them. */
+const WARM_SCENARIO: Scenario = {
+  name: 'warm',
+  label: SCENARIO_LABELS.warm,
+  path: '/api/license/verify',
+  body: WARM_VERIFY_BODY,
+};
 
 interface Settings {
   runs: number;
@@ -116,6 +124,8 @@ interface Settings {
   licenses: number[];
   /** Licenses the judged warm rounds of every growth size spread over (BENCH_GROWTH_HOT). */
   growthHot: number;
+  /** Warm rounds per growth size, the sizes taken in turn (BENCH_GROWTH_ROUNDS). */
+  growthRounds: number;
   topologies: TopologyKey[];
   scenarios: ScenarioName[];
   /** Licenses of the main database's verify pool (cold verifies and heartbeats). */
@@ -153,6 +163,7 @@ function settingsFromEnv(): Settings {
     open: process.env.BENCH_OPEN !== '0',
     growth: process.env.BENCH_GROWTH !== '0',
     growthHot: envInt('BENCH_GROWTH_HOT', 1000, 1),
+    growthRounds: envInt('BENCH_GROWTH_ROUNDS', 5, 1),
     licenses: licenses.sort((a, b) => a - b),
     topologies,
     scenarios,
@@ -306,33 +317,90 @@ async function bareNow(lbl: string, s: Settings, st: RunState): Promise<ClosedRe
   }
 }
 
-/** Bare's own peak and its open loop at the same shares: the yardstick of the latency bound. */
+/** Bare's own peak, once per run. */
 async function measureBare(run: number, s: Settings, st: RunState): Promise<void> {
-  const { proc: bare, base } = await startBare(st);
-  const result = await bareClosed(`run ${run} bare`, base, s, bare);
+  const result = await bareNow(`run ${run} bare`, s, st);
   st.bare.push(result);
   st.bareRps.set(run, result.rps);
-  if (s.open) {
-    // The yardstick's own tail at the same shares of its own peak: what the open-loop bound asks of the
-    // least a Node server can do on this machine.
-    for (const share of OPEN_SHARES) {
-      const rate = Math.max(1, Math.round(result.rps * share));
-      const open = await runLoad<OpenResult>(`run ${run} bare ${share * 100}%`, {
-        mode: 'open',
-        base,
-        scenario: { name: 'warm', label: 'bare', path: '/api/license/verify', body: WARM_VERIFY_BODY },
-        headers: CLIENT_HEADERS,
-        connections: s.openConnections,
-        warmupSeconds: OPEN_WARMUP_SECONDS,
-        seconds: s.openSeconds,
-        rate,
-        pids: pidsOf([bare]),
-      });
-      st.open.push({ topology: 'bare', share, run, result: open });
-      process.stderr.write(lateSummary(open));
-    }
+}
+
+/**
+ * The rate of an open loop: a share of the subject's median closed-loop peak over every run, the peak
+ * the report gives. One run's peak moved by up to a third from the next on a shared host (a loop at
+ * "50%" of a fast minute's peak ran the server at 85% of its core), so every open-loop run of a subject
+ * asks for the same rate.
+ */
+function openRate(st: RunState, key: OpenSubject, share: number): number {
+  const peaks =
+    key === 'bare'
+      ? st.bare.map(r => r.rps)
+      : st.closed.filter(c => c.topology === key && c.scenario === 'warm').map(c => c.result.rps);
+  return Math.max(1, Math.round((median(peaks) ?? 1) * share));
+}
+
+/** One subject's open loops at every share, on a server already up and warmed up. */
+async function openLoops(run: number, key: OpenSubject, base: string, pids: number[], s: Settings, st: RunState) {
+  for (const share of OPEN_SHARES) {
+    const result = await runLoad<OpenResult>(`run ${run} ${label(key)} ${share * 100}%`, {
+      mode: 'open',
+      base,
+      scenario: WARM_SCENARIO,
+      headers: CLIENT_HEADERS,
+      connections: s.openConnections,
+      warmupSeconds: OPEN_WARMUP_SECONDS,
+      seconds: s.openSeconds,
+      rate: openRate(st, key, share),
+      pids,
+    });
+    st.open.push({ topology: key, share, run, result });
+    process.stderr.write(lateSummary(result));
   }
-  await stopProc(bare);
+}
+
+/**
+ * Bare's open loops at the same shares of its own peak: the yardstick of the latency bound, what it
+ * asks of the least a Node server can do on this machine.
+ */
+async function measureBareOpen(run: number, s: Settings, st: RunState): Promise<void> {
+  const { proc, base } = await startBare(st);
+  try {
+    await openLoops(run, 'bare', base, pidsOf([proc]), s, st);
+  } finally {
+    await stopProc(proc);
+  }
+}
+
+/**
+ * A topology started fresh, its warm verify run once more as the closed-loop runs did (unrecorded: the
+ * code compiled and the heap grown as before the peak), then its open loops.
+ */
+async function measureOpen(
+  run: number,
+  key: TopologyKey,
+  s: Settings,
+  st: RunState,
+  start: StartOptions,
+  redisUrl: string,
+) {
+  const topology = TOPOLOGIES.find(t => t.key === key)!;
+  const d = await startTopology(topology, start);
+  try {
+    await prepareVerify(d.base);
+    const pids = pidsOf(d.procs);
+    await runLoad<ClosedResult>(`run ${run} ${topology.label} warm-up`, {
+      mode: 'closed',
+      base: d.base,
+      scenario: WARM_SCENARIO,
+      headers: CLIENT_HEADERS,
+      connections: s.connections,
+      warmupSeconds: s.warmupSeconds,
+      seconds: s.seconds,
+      pids,
+    });
+    await openLoops(run, key, d.base, pids, s, st);
+  } finally {
+    await stopTopology(d, redisUrl);
+  }
 }
 
 async function measureTopology(
@@ -370,26 +438,8 @@ async function measureTopology(
       st.closed.push({ topology: key, scenario: sc.name, run, result, ratio: null });
       return result;
     };
-    const warm = await closed(scenarios[0]!);
+    await closed(scenarios[0]!);
     await measurePairedBare(run, key, s, st);
-    if (s.open) {
-      for (const share of OPEN_SHARES) {
-        const rate = Math.max(1, Math.round(warm.rps * share));
-        const result = await runLoad<OpenResult>(`run ${run} ${topology.label} ${share * 100}%`, {
-          mode: 'open',
-          base: d.base,
-          scenario: scenarios[0]!,
-          headers: CLIENT_HEADERS,
-          connections: s.openConnections,
-          warmupSeconds: OPEN_WARMUP_SECONDS,
-          seconds: s.openSeconds,
-          rate,
-          pids,
-        });
-        st.open.push({ topology: key, share, run, result });
-        process.stderr.write(lateSummary(result));
-      }
-    }
     for (const sc of scenarios.slice(1)) await closed(sc);
   } finally {
     await stopTopology(d, redisUrl);
@@ -410,11 +460,11 @@ function lateSummary(r: OpenResult): string {
   );
 }
 
-function growthContext(s: Settings, st: RunState, start: StartOptions, redisUrl: string, db: string): GrowthContext {
+function growthContext(s: Settings, st: RunState, start: StartOptions, redisUrl: string): GrowthContext {
   return {
     bare: lbl => bareNow(lbl, s, st),
-    rounds: s.runs,
-    start: { ...start, mongoUrl: db },
+    rounds: s.growthRounds,
+    start,
     redisUrl,
     closed: (lbl, base, scenario, pids, o) =>
       runLoad<ClosedResult>(lbl, {
@@ -524,13 +574,21 @@ async function main(): Promise<void> {
       if (!st.bareRps.has(run)) await measureBare(run, s, st);
     }
   }
+  // The open loops once every peak is known: their rates are shares of the median peaks.
+  for (let run = 1; s.open && run <= s.runs; run += 1) {
+    for (const [i, key] of topologies.entries()) {
+      await measureOpen(run, key, s, st, start, redisUrl);
+      if (i === 0) await measureBareOpen(run, s, st);
+    }
+  }
   for (const cell of st.closed) {
     const bare = st.pairedBare.get(`${cell.run}:${cell.topology}`)?.rps;
     cell.ratio = bare ? cell.result.rps / bare : null;
   }
 
-  const growth: GrowthRow[] = [];
+  let growth: GrowthRow[] = [];
   if (s.growth) {
+    const sizes: GrowthSize[] = [];
     for (const [i, n] of s.licenses.entries()) {
       let db = mainDb;
       let stored = seeded.licenses;
@@ -540,14 +598,14 @@ async function main(): Promise<void> {
         process.stderr.write(`seeding ${n} licenses for the growth run ...\n`);
         stored = (await seedPools(db, [{ code: POOLS.verify, count: n, activateHardware: BENCH_HARDWARE }])).licenses;
       }
-      try {
-        growth.push(await measureGrowth(growthContext(s, st, start, redisUrl, db), n, db, stored + 1));
-      } catch (err) {
-        // The main table is already measured: report it, and say what the growth run met.
-        if (isAborting()) throw err;
-        notes.push(`cost growth with ${n} licenses failed: ${(err as Error).message}`);
-        break;
-      }
+      sizes.push({ licenses: n, mongoUrl: db, stored: stored + 1 });
+    }
+    try {
+      growth = await measureGrowth(growthContext(s, st, start, redisUrl), sizes);
+    } catch (err) {
+      // The main table is already measured: report it, and say what the growth run met.
+      if (isAborting()) throw err;
+      notes.push(`cost growth failed: ${(err as Error).message}`);
     }
   }
 

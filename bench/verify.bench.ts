@@ -374,14 +374,7 @@ async function measureBareOpen(run: number, s: Settings, st: RunState): Promise<
  * A topology started fresh, its warm verify run once more as the closed-loop runs did (unrecorded: the
  * code compiled and the heap grown as before the peak), then its open loops.
  */
-async function measureOpen(
-  run: number,
-  key: TopologyKey,
-  s: Settings,
-  st: RunState,
-  start: StartOptions,
-  redisUrl: string,
-) {
+async function measureOpen(run: number, key: TopologyKey, s: Settings, st: RunState, start: StartOptions) {
   const topology = TOPOLOGIES.find(t => t.key === key)!;
   const d = await startTopology(topology, start);
   try {
@@ -399,7 +392,7 @@ async function measureOpen(
     });
     await openLoops(run, key, d.base, pids, s, st);
   } finally {
-    await stopTopology(d, redisUrl);
+    await stopTopology(d, start.redisUrl);
   }
 }
 
@@ -409,7 +402,6 @@ async function measureTopology(
   s: Settings,
   st: RunState,
   start: StartOptions,
-  redisUrl: string,
 ): Promise<void> {
   const topology = TOPOLOGIES.find(t => t.key === key)!;
   const d: Deployment = await startTopology(topology, start);
@@ -442,7 +434,7 @@ async function measureTopology(
     await measurePairedBare(run, key, s, st);
     for (const sc of scenarios.slice(1)) await closed(sc);
   } finally {
-    await stopTopology(d, redisUrl);
+    await stopTopology(d, start.redisUrl);
   }
 }
 
@@ -460,12 +452,12 @@ function lateSummary(r: OpenResult): string {
   );
 }
 
-function growthContext(s: Settings, st: RunState, start: StartOptions, redisUrl: string): GrowthContext {
+function growthContext(s: Settings, st: RunState, start: StartOptions): GrowthContext {
   return {
     bare: lbl => bareNow(lbl, s, st),
     rounds: s.growthRounds,
     start,
-    redisUrl,
+    redisUrl: start.redisUrl,
     closed: (lbl, base, scenario, pids, o) =>
       runLoad<ClosedResult>(lbl, {
         mode: 'closed',
@@ -569,7 +561,7 @@ async function main(): Promise<void> {
 
   for (let run = 1; run <= s.runs; run += 1) {
     for (const key of topologies) {
-      await measureTopology(run, key, s, st, start, redisUrl);
+      await measureTopology(run, key, s, st, start);
       // The bare server answers as many bytes as the system did, so it runs after the first topology.
       if (!st.bareRps.has(run)) await measureBare(run, s, st);
     }
@@ -577,7 +569,7 @@ async function main(): Promise<void> {
   // The open loops once every peak is known: their rates are shares of the median peaks.
   for (let run = 1; s.open && run <= s.runs; run += 1) {
     for (const [i, key] of topologies.entries()) {
-      await measureOpen(run, key, s, st, start, redisUrl);
+      await measureOpen(run, key, s, st, start);
       if (i === 0) await measureBareOpen(run, s, st);
     }
   }
@@ -601,7 +593,7 @@ async function main(): Promise<void> {
       sizes.push({ licenses: n, mongoUrl: db, stored: stored + 1 });
     }
     try {
-      growth = await measureGrowth(growthContext(s, st, start, redisUrl), sizes);
+      growth = await measureGrowth(growthContext(s, st, start), sizes);
     } catch (err) {
       // The main table is already measured: report it, and say what the growth run met.
       if (isAborting()) throw err;

@@ -25,7 +25,7 @@
  */
 import type { ClosedResult } from './load-generator.ts';
 import { ROOT, lastLine, launch, request, SERVER_CORE } from './lib/processes.ts';
-import { POOLS, SCENARIO_LABELS, WARM_VERIFY_BODY, type Scenario } from './scenarios.ts';
+import { POOLS, SCENARIO_LABELS, WARM_SCENARIO, type Scenario } from './scenarios.ts';
 import { startTopology, stopTopology, TOPOLOGIES, type Deployment, type StartOptions } from './topologies.ts';
 import { medianRound, viewLoadsFrom, type GrowthRound, type GrowthRow, type ViewLoads } from './report.ts';
 import type { ViewMemory } from './view-memory.ts';
@@ -40,7 +40,6 @@ const SLOW_READS = {
 
 export interface GrowthContext {
   start: StartOptions;
-  redisUrl: string;
   /** Runs one closed-loop load against the deployment's processes. */
   closed: (
     label: string,
@@ -122,13 +121,7 @@ async function startSize(ctx: GrowthContext, size: GrowthSize, started: Deployme
   const pids = d.procs.map(p => p.child.pid!).filter(Boolean);
   const label = `growth ${size.licenses}`;
   await ctx.prepare(d.base);
-  const testLicense: Scenario = {
-    name: 'warm',
-    label: 'warm-up',
-    path: '/api/license/verify',
-    body: WARM_VERIFY_BODY,
-  };
-  await ctx.closed(`${label} warm-up`, d.base, testLicense, pids, { warmupSeconds: 0, seconds: ctx.warmupSeconds });
+  await ctx.closed(`${label} warm-up`, d.base, WARM_SCENARIO, pids, { warmupSeconds: 0, seconds: ctx.warmupSeconds });
   const cold = await ctx.closed(`${label} cold`, d.base, pool(0, size.licenses, 'sequential'), pids, {
     warmupSeconds: 0,
     seconds: ctx.seconds,
@@ -138,7 +131,7 @@ async function startSize(ctx: GrowthContext, size: GrowthSize, started: Deployme
   const answered = cold.statusCodes['200'] ?? 0;
   const loadedViews = Math.max(0, answered - ctx.coldConnections);
   const warmViews = Math.min(loadedViews, ctx.hotViews);
-  const warmScenario = warmViews > 0 ? pool(0, warmViews, 'random') : testLicense;
+  const warmScenario = warmViews > 0 ? pool(0, warmViews, 'random') : WARM_SCENARIO;
   return { ...size, d, pids, label, cold, warmScenario, warmViews, loadedViews, rounds: [] };
 }
 
@@ -197,6 +190,6 @@ export async function measureGrowth(ctx: GrowthContext, sizes: GrowthSize[]): Pr
     for (const size of running) rows.push(await finishSize(ctx, size));
     return rows;
   } finally {
-    for (const d of started) await stopTopology(d, ctx.redisUrl);
+    for (const d of started) await stopTopology(d, ctx.start.redisUrl);
   }
 }

@@ -83,6 +83,7 @@ import {
   HEARTBEAT_LIMIT_PER_MINUTE,
   POOLS,
   SCENARIO_LABELS,
+  WARM_SCENARIO,
   WARM_VERIFY_BODY,
   answerLooksRight,
   bodySource,
@@ -104,13 +105,6 @@ import {
 
 const OPEN_SHARES = [0.5, 0.8];
 const OPEN_WARMUP_SECONDS = 2;
-/** Warm verify of the test license: the open loops' requests, and the warm-up before them. */
-const WARM_SCENARIO: Scenario = {
-  name: 'warm',
-  label: SCENARIO_LABELS.warm,
-  path: '/api/license/verify',
-  body: WARM_VERIFY_BODY,
-};
 
 interface Settings {
   runs: number;
@@ -285,16 +279,17 @@ async function startBare(st: RunState): Promise<{ proc: ReturnType<typeof launch
   return { proc, base };
 }
 
-function bareClosed(lbl: string, base: string, s: Settings, proc: ReturnType<typeof launch>): Promise<ClosedResult> {
+/** Warm verify's closed-loop peak on a server already up: a topology's warm-up, or bare's peak. */
+function warmClosed(lbl: string, base: string, pids: number[], s: Settings): Promise<ClosedResult> {
   return runLoad<ClosedResult>(lbl, {
     mode: 'closed',
     base,
-    scenario: { name: 'warm', label: 'bare', path: '/api/license/verify', body: WARM_VERIFY_BODY },
+    scenario: WARM_SCENARIO,
     headers: CLIENT_HEADERS,
     connections: s.connections,
     warmupSeconds: s.warmupSeconds,
     seconds: s.seconds,
-    pids: pidsOf([proc]),
+    pids,
   });
 }
 
@@ -311,7 +306,7 @@ async function measurePairedBare(run: number, key: TopologyKey, s: Settings, st:
 async function bareNow(lbl: string, s: Settings, st: RunState): Promise<ClosedResult> {
   const { proc, base } = await startBare(st);
   try {
-    return await bareClosed(lbl, base, s, proc);
+    return await warmClosed(lbl, base, pidsOf([proc]), s);
   } finally {
     await stopProc(proc);
   }
@@ -380,16 +375,7 @@ async function measureOpen(run: number, key: TopologyKey, s: Settings, st: RunSt
   try {
     await prepareVerify(d.base);
     const pids = pidsOf(d.procs);
-    await runLoad<ClosedResult>(`run ${run} ${topology.label} warm-up`, {
-      mode: 'closed',
-      base: d.base,
-      scenario: WARM_SCENARIO,
-      headers: CLIENT_HEADERS,
-      connections: s.connections,
-      warmupSeconds: s.warmupSeconds,
-      seconds: s.seconds,
-      pids,
-    });
+    await warmClosed(`run ${run} ${topology.label} warm-up`, d.base, pids, s);
     await openLoops(run, key, d.base, pids, s, st);
   } finally {
     await stopTopology(d, start.redisUrl);
@@ -457,7 +443,6 @@ function growthContext(s: Settings, st: RunState, start: StartOptions): GrowthCo
     bare: lbl => bareNow(lbl, s, st),
     rounds: s.growthRounds,
     start,
-    redisUrl: start.redisUrl,
     closed: (lbl, base, scenario, pids, o) =>
       runLoad<ClosedResult>(lbl, {
         mode: 'closed',
